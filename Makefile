@@ -1,0 +1,30 @@
+# The README's two commands: `make lab` (the main job) and `make test` (the whole check).
+PYTHON ?= python3
+PORT ?= 8888
+
+.PHONY: install lab test lint typecheck test-js test-py bench
+
+install:
+	bash scripts/install.sh
+
+# Installs everything, then opens JupyterLab on the quickstart against the local Nur server.
+lab: install
+	$(PYTHON) -m jupyter lab notebooks/01-quickstart.ipynb --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT)
+
+lint:
+	$(PYTHON) -m ruff check nur_notebook tests bench
+	$(PYTHON) -m ruff format --check nur_notebook tests bench
+
+typecheck:
+	$(PYTHON) -m mypy
+
+test-js:
+	npm test
+
+test-py:
+	$(PYTHON) -m pytest
+
+test: install lint typecheck test-js test-py
+
+bench:
+	$(PYTHON) bench/rest.py

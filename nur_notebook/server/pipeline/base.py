@@ -1,0 +1,153 @@
+"""The small interfaces every engine of the voice pipeline implements.
+
+The pipeline is VAD -> STT -> brain -> TTS. Each stage is one base class with one
+abstract hook; engines live beside this module and are chosen by ``registry.py``.
+Engines are blocking (they run native code); the session runtime calls them from a
+worker thread with ``asyncio.to_thread`` so the event loop keeps serving sockets.
+
+Audio inside the server is always 16 kHz mono float32 in [-1, 1] on the way in, and
+mono int16 at the engine's own ``sample_rate`` on the way out (the session runtime
+resamples to the session's output format).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Float32Audio = npt.NDArray[np.float32]
+Int16Audio = npt.NDArray[np.int16]
+
+INPUT_SAMPLE_RATE = 16_000
+
+
+class VAD(abc.ABC):
+    """Voice activity detection on fixed-size frames of 16 kHz float32 audio."""
+
+    #: Samples per frame this engine expects (Silero: 512 = 32 ms).
+    frame_samples: int = 512
+    name: str = "vad"
+
+    @abc.abstractmethod
+    def speech_probability(self, frame: Float32Audio) -> float:
+        """Probability in [0, 1] that ``frame`` (exactly ``frame_samples`` long) is speech."""
+
+    def reset(self) -> None:
+        """Forget recurrent state between utterances or sessions (stateless engines: no-op)."""
+
+    def fresh(self) -> VAD:
+        """A new instance with its own state, for another session (stateful engines override)."""
+        return self
+
+
+class STT(abc.ABC):
+    """Speech to text for one finished utterance."""
+
+    name: str = "stt"
+
+    @abc.abstractmethod
+    def transcribe(self, audio: Float32Audio, *, language: str) -> str:
+        """The text spoken in ``audio`` (16 kHz mono float32), normalised for the brain."""
+
+    def supports(self, language: str) -> bool:
+        return language == "en"
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool the agent may call, in the seed's shape.
+
+    ``parameters`` maps each parameter name to ``{"type": ..., "required": bool,
+    "description": ..., "enum": [...]}`` exactly as the API stores it.
+    """
+
+    name: str
+    description: str
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One entry of the conversation the brain sees.
+
+    ``role`` is ``user``, ``agent``, ``tool_call`` (the agent asked for a tool:
+    ``name`` and ``arguments`` set) or ``tool_result`` (``name``, ``content`` with the
+    output as JSON text, ``is_error``).
+    """
+
+    role: Literal["user", "agent", "tool_call", "tool_result"]
+    content: str = ""
+    name: str | None = None
+    arguments: dict[str, Any] | None = None
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class SayDelta:
+    """A piece of the agent's spoken reply, streamed while it is generated."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDecision:
+    """The brain decided to call ``name`` with schema-valid ``arguments``."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+BrainEvent = SayDelta | ToolCallDecision
+
+
+class Brain(abc.ABC):
+    """Decides the agent's next move: say something, or call one of the agent's tools."""
+
+    name: str = "brain"
+
+    @abc.abstractmethod
+    def respond(
+        self,
+        *,
+        system_prompt: str,
+        history: list[Message],
+        tools: list[ToolSpec],
+        language: str,
+    ) -> Iterator[BrainEvent]:
+        """Stream the next move.
+
+        Yields either ``SayDelta`` pieces (the reply, in order) or exactly one
+        ``ToolCallDecision``. Closing the generator early (barge-in) stops generation.
+        """
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice this server can speak, with the engine that speaks it."""
+
+    voice_id: str
+    name: str
+    engine: str
+    languages: tuple[str, ...]
+    gender: str | None = None
+    description: str = ""
+
+
+class TTS(abc.ABC):
+    """Text to speech for one sentence at a time."""
+
+    name: str = "tts"
+    sample_rate: int = 22_050
+
+    @abc.abstractmethod
+    def synthesize(self, text: str, *, voice_id: str, language: str) -> Int16Audio:
+        """Mono int16 audio at ``self.sample_rate`` speaking ``text``."""
+
+    @abc.abstractmethod
+    def voices(self) -> list[Voice]:
+        """The voices this engine speaks."""
