@@ -1,0 +1,219 @@
+"""The conversation's state as a pure reducer over session event dicts.
+
+``Conversation`` feeds every event of its session (``event.to_dict()``) to
+:meth:`ConversationState.apply`; the state keeps the final transcript, the tool-call
+timeline and the per-turn metrics, each entry tagged with the agent version that was
+live when it happened. No I/O: time comes in as ``now`` (seconds since the epoch), so
+the reducer is tested with plain dicts.
+
+    >>> state = ConversationState(agent_version=1)
+    >>> state.apply({"type": "transcript.user.final", "turn": 1, "text": "hi", "seq": 3}, now=0)
+    {'transcript'}
+    >>> state.transcript[0]["text"]
+    'hi'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal[
+    "connecting",
+    "loading",
+    "listening",
+    "user_speaking",
+    "thinking",
+    "speaking",
+    "reconnecting",
+    "ended",
+    "error",
+]
+Field = Literal["transcript", "tool_calls", "metrics", "status", "error"]
+
+_METRIC_KEYS = (
+    "voice_to_voice_ms",
+    "stt_ms",
+    "llm_first_token_ms",
+    "llm_first_sentence_ms",
+    "tool_ms",
+    "tts_first_audio_ms",
+)
+
+
+def iso(now: float) -> str:
+    """``now`` (epoch seconds) as ISO 8601 UTC with milliseconds and ``Z``."""
+    stamp = dt.datetime.fromtimestamp(now, tz=dt.timezone.utc)  # noqa: UP017 (py3.10)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class ConversationState:
+    """Transcript, tool calls, metrics and status of one session, built from its events."""
+
+    agent_version: int = 1
+    status: Status = "connecting"
+    error: str = ""
+    ended_reason: str | None = None
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    #: Responses finished (any status): ``Conversation.wait`` waits for this to grow.
+    responses_done: int = 0
+    last_seq: int = 0
+    _speech_started_at: float | None = None
+    _responses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _calls: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def apply(self, event: dict[str, Any], *, now: float) -> set[Field]:
+        """Fold one event into the state; returns the fields that changed.
+
+        Events with a ``seq`` at or below the last one seen are replays and are ignored,
+        so a resumed connection never duplicates a transcript entry.
+        """
+        seq = event.get("seq")
+        if isinstance(seq, int) and seq > 0:
+            if seq <= self.last_seq:
+                return set()
+            self.last_seq = seq
+        kind = event.get("type")
+        match kind:
+            case "session.loading":
+                return self._set_status("loading")
+            case "session.created" | "session.resumed" | "connection.resumed":
+                return self._set_status("listening")
+            case "connection.reconnecting":
+                return self._set_status("reconnecting")
+            case "input_audio.speech_started":
+                self._speech_started_at = now
+                return self._set_status("user_speaking")
+            case "input_audio.speech_stopped":
+                return self._set_status("thinking")
+            case "transcript.user.final":
+                return self._user_final(event, now=now)
+            case "response.started":
+                return self._response_started(event, now=now)
+            case "transcript.agent.final":
+                return self._agent_final(event, now=now)
+            case "response.interrupted":
+                return self._interrupted(event)
+            case "response.done":
+                self.responses_done += 1
+                return self._set_status("listening")
+            case "tool.call":
+                return self._tool_call(event, now=now)
+            case "tool.call.completed":
+                return self._tool_completed(event, now=now)
+            case "metrics.turn":
+                return self._metrics(event)
+            case "session.ended":
+                self.ended_reason = str(event.get("reason") or "ended")
+                return self._set_status("ended")
+            case "error":
+                return self._error(event)
+        return set()
+
+    @property
+    def ended(self) -> bool:
+        """Whether the session is over (ended by either side, or a fatal error)."""
+        return self.status in ("ended", "error")
+
+    def _set_status(self, status: Status) -> set[Field]:
+        if self.status == status or self.ended:
+            return set()
+        self.status = status
+        return {"status"}
+
+    def _user_final(self, event: dict[str, Any], *, now: float) -> set[Field]:
+        started = self._speech_started_at if self._speech_started_at is not None else now
+        self._speech_started_at = None
+        self.transcript.append(
+            {
+                "role": "user",
+                "text": str(event.get("text", "")),
+                "turn": int(event.get("turn", 0)),
+                "agent_version": self.agent_version,
+                "started_at": iso(started),
+                "ended_at": iso(now),
+                "interrupted": False,
+            }
+        )
+        return {"transcript", *self._set_status("thinking")}
+
+    def _response_started(self, event: dict[str, Any], *, now: float) -> set[Field]:
+        response_id = str(event.get("response_id", ""))
+        self._responses[response_id] = {"started_at": iso(now), "turn": event.get("turn", 0)}
+        return self._set_status("speaking")
+
+    def _agent_final(self, event: dict[str, Any], *, now: float) -> set[Field]:
+        response_id = str(event.get("response_id", ""))
+        started = self._responses.get(response_id, {}).get("started_at", iso(now))
+        entry = {
+            "role": "agent",
+            "text": str(event.get("text", "")),
+            "turn": int(event.get("turn", 0)),
+            "agent_version": self.agent_version,
+            "started_at": started,
+            "ended_at": iso(now),
+            "interrupted": bool(event.get("interrupted", False)),
+            "response_id": response_id,
+        }
+        self._responses.setdefault(response_id, {})["entry"] = entry
+        self.transcript.append(entry)
+        return {"transcript"}
+
+    def _interrupted(self, event: dict[str, Any]) -> set[Field]:
+        entry = self._responses.get(str(event.get("response_id", "")), {}).get("entry")
+        if entry is None or entry["interrupted"]:
+            return set()
+        entry["interrupted"] = True
+        return {"transcript"}
+
+    def _tool_call(self, event: dict[str, Any], *, now: float) -> set[Field]:
+        call_id = str(event.get("call_id", ""))
+        if call_id in self._calls:
+            return set()
+        call: dict[str, Any] = {
+            "call_id": call_id,
+            "name": str(event.get("name", "")),
+            "arguments": dict(event.get("arguments") or {}),
+            "output": None,
+            "is_error": False,
+            "duration_ms": None,
+            "turn": int(event.get("turn", 0)),
+            "agent_version": self.agent_version,
+            "started_at": iso(now),
+            "status": "running",
+        }
+        self._calls[call_id] = call
+        self.tool_calls.append(call)
+        return {"tool_calls"}
+
+    def _tool_completed(self, event: dict[str, Any], *, now: float) -> set[Field]:
+        call_id = str(event.get("call_id", ""))
+        call = self._calls.get(call_id)
+        if call is None:  # the call itself was missed (joined late): record it whole
+            self._tool_call({**event, "type": "tool.call"}, now=now)
+            call = self._calls[call_id]
+        call["output"] = event.get("output")
+        call["is_error"] = bool(event.get("is_error", False))
+        duration = event.get("duration_ms")
+        call["duration_ms"] = float(duration) if isinstance(duration, int | float) else None
+        call["status"] = "error" if call["is_error"] else "done"
+        return {"tool_calls"}
+
+    def _metrics(self, event: dict[str, Any]) -> set[Field]:
+        row: dict[str, Any] = {"turn": int(event.get("turn", 0))}
+        row.update({key: event.get(key) for key in _METRIC_KEYS})
+        row["agent_version"] = self.agent_version
+        self.metrics.append(row)
+        return {"metrics"}
+
+    def _error(self, event: dict[str, Any]) -> set[Field]:
+        code = event.get("code", "error")
+        self.error = f"{code}: {event.get('message', '')}".strip()
+        changed: set[Field] = {"error"}
+        if event.get("fatal"):
+            changed |= self._set_status("error")
+        return changed
