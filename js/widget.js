@@ -1,6 +1,211 @@
-// The conversation widget's front-end (anywidget). Filled in by the notebook issue.
-export default {
-  render({ model, el }) {
-    el.textContent = "nur-notebook conversation";
-  },
-};
+// The conversation widget's front-end (anywidget). Messages with the kernel:
+//   kernel -> browser  {type: "event", event}           a session event (live partial text, tools)
+//                      {type: "audio", sample_rate, generation} + one PCM16 buffer (agent voice)
+//                      {type: "flush", generation}     drop queued agent audio now
+//                      {type: "ping", id, t}           latency probe; answered with "pong"
+//   browser -> kernel  {type: "audio", t} + one PCM16 buffer (16 kHz mono, 32 ms)
+//                      {type: "text", text}  {type: "wav"} + file bytes (when decoding fails)
+//                      {type: "control", action, ...}  mic_started/mic_stopped/mic_denied/
+//                                                      mic_unavailable/file_started/file_done/end
+//                      {type: "pong", id, t, browser_t}
+
+import { Mic, Player, decodeToFrames, micSupport } from "./audio.js";
+import { meterValue } from "./pcm.js";
+import { hydrate, initialState, micNotice, reduce } from "./timeline.js";
+import { build, draw, setLevel, setMic } from "./view.js";
+
+/** Milliseconds of audio per frame sent from a file (FRAME_SAMPLES at 16 kHz). */
+const FRAME_MS = 32;
+/** Silence appended to a file so the server's VAD hears the end of the turn. */
+const TRAILING_SILENCE_MS = 1000;
+
+/** @param {any} model */
+function record(model) {
+  return {
+    transcript: model.get("transcript"),
+    tool_calls: model.get("tool_calls"),
+    metrics: model.get("metrics"),
+    status: model.get("status"),
+    error: model.get("error"),
+    agent: model.get("agent"),
+  };
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision (comparable with the kernel's). */
+function now() {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Per-model audio, shared by every view of the same widget so a widget shown twice does not
+ * play twice or open two microphones.
+ * @type {WeakMap<object, {player: Player, mic: Mic | null, playedMs: number, listeners: Set<() => void>}>}
+ */
+const shared = new WeakMap();
+
+/** @param {any} model */
+function audioOf(model) {
+  let a = shared.get(model);
+  if (!a) {
+    const entry = { player: /** @type {Player} */ (/** @type {unknown} */ (null)), mic: null, playedMs: 0, listeners: new Set() };
+    entry.player = new Player({
+      onPlayed: (info) => {
+        entry.playedMs += info.ms;
+        for (const fn of entry.listeners) fn();
+      },
+    });
+    shared.set(model, entry);
+    a = entry;
+  }
+  return a;
+}
+
+/** @param {{model: any, el: HTMLElement}} ctx */
+function render({ model, el }) {
+  const parts = build();
+  el.append(parts.root);
+  const audio = audioOf(model);
+  let state = hydrate(initialState(), record(model));
+  let sendingFile = false;
+
+  const redraw = () => {
+    draw(parts, state, model.get("agent") || {});
+    parts.root.dataset.playedMs = String(Math.round(audio.playedMs));
+  };
+  /** @param {Record<string, any>} event */
+  const local = (event) => {
+    state = reduce(state, event);
+    redraw();
+  };
+
+  const onTraits = () => {
+    state = hydrate(state, record(model));
+    redraw();
+  };
+  const traits = "change:transcript change:tool_calls change:metrics change:status change:error change:agent";
+  model.on(traits, onTraits);
+
+  /** @param {any} msg @param {DataView[]} buffers */
+  const onCustom = (msg, buffers) => {
+    switch (msg.type) {
+      case "event": {
+        const e = msg.event || {};
+        if (e.type === "response.interrupted") audio.player.flush(e.generation);
+        state = reduce(state, e);
+        redraw();
+        break;
+      }
+      case "audio":
+        if (buffers && buffers[0]) audio.player.push(buffers[0], msg.sample_rate, msg.generation ?? 0);
+        break;
+      case "flush":
+        audio.player.flush(msg.generation);
+        break;
+      case "ping":
+        model.send({ type: "pong", id: msg.id, t: msg.t, browser_t: now() });
+        break;
+    }
+  };
+  model.on("msg:custom", onCustom);
+
+  const onPlayed = () => {
+    parts.root.dataset.playedMs = String(Math.round(audio.playedMs));
+  };
+  audio.listeners.add(onPlayed);
+
+  /** @param {ArrayBuffer} pcm @param {number} t */
+  const sendFrame = (pcm, t) => model.send({ type: "audio", t }, undefined, [pcm]);
+
+  async function startMic() {
+    const support = micSupport();
+    if (!support.hasMediaDevices || !support.secure) {
+      const notice = micNotice(support);
+      model.send({ type: "control", action: "mic_unavailable", detail: notice.text });
+      local({ type: "notice", notice });
+      return;
+    }
+    audio.player.ensure(); // the click is the user gesture that lets agent audio play
+    const mic = new Mic({ onFrame: sendFrame, onLevel: (v) => setLevel(parts, meterValue(v)) });
+    try {
+      await mic.start();
+    } catch (err) {
+      const name = err && typeof err === "object" && "name" in err ? String(err.name) : "Error";
+      const notice = micNotice({ ...support, name });
+      model.send({ type: "control", action: "mic_denied", detail: notice.text, error: name });
+      local({ type: "notice", notice });
+      return;
+    }
+    audio.mic = mic;
+    setMic(parts, true);
+    if (state.notice && state.notice.code.startsWith("mic_")) local({ type: "notice", notice: null });
+    model.send({ type: "control", action: "mic_started" });
+  }
+
+  async function stopMic() {
+    const mic = audio.mic;
+    audio.mic = null;
+    setMic(parts, false);
+    if (mic) await mic.stop();
+    model.send({ type: "control", action: "mic_stopped" });
+  }
+
+  parts.mic.addEventListener("click", () => (audio.mic ? stopMic() : startMic()));
+
+  parts.form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = parts.input.value.trim();
+    if (!text) return;
+    audio.player.ensure();
+    model.send({ type: "text", text });
+    parts.input.value = "";
+  });
+
+  parts.file.addEventListener("change", async () => {
+    const file = parts.file.files && parts.file.files[0];
+    parts.file.value = "";
+    if (!file || sendingFile) return;
+    audio.player.ensure();
+    const bytes = await file.arrayBuffer();
+    let frames;
+    try {
+      frames = await decodeToFrames(bytes.slice(0));
+    } catch {
+      // The browser cannot decode it: let the kernel try (it reads PCM WAV itself).
+      model.send({ type: "wav", name: file.name }, undefined, [bytes]);
+      return;
+    }
+    sendingFile = true;
+    model.send({ type: "control", action: "file_started", name: file.name, frames: frames.length });
+    const silence = Math.ceil(TRAILING_SILENCE_MS / FRAME_MS);
+    for (let i = 0; i < silence; i++) frames.push(new Int16Array(frames[0] ? frames[0].length : 512));
+    // Paced at real time, as a microphone would deliver it; a few frames ahead absorb timer jitter.
+    const start = performance.now();
+    for (let i = 0; i < frames.length; i++) {
+      const due = start + (i - 3) * FRAME_MS;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sendFrame(frames[i].buffer, now());
+    }
+    sendingFile = false;
+    model.send({ type: "control", action: "file_done", name: file.name });
+  });
+
+  parts.end.addEventListener("click", () => {
+    if (audio.mic) stopMic();
+    model.send({ type: "control", action: "end" });
+  });
+
+  const support = micSupport();
+  if (!support.hasMediaDevices || !support.secure) state = reduce(state, { type: "notice", notice: micNotice(support) });
+  redraw();
+  model.send({ type: "control", action: "view_ready" });
+
+  return () => {
+    model.off(traits, onTraits);
+    model.off("msg:custom", onCustom);
+    audio.listeners.delete(onPlayed);
+    if (audio.listeners.size === 0 && audio.mic) stopMic();
+  };
+}
+
+export default { render };

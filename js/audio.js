@@ -1,0 +1,185 @@
+// Web Audio side of the widget: the microphone (getUserMedia -> capture worklet -> PCM16 frames),
+// the agent's voice (PCM16 chunks -> playback worklet), and WAV files decoded in the browser.
+// Worklets are bundled to strings at build time and loaded from Blob URLs (no extra files to
+// serve from the Jupyter server).
+
+import captureSource from "./capture-worklet.js?worklet";
+import playbackSource from "./playback-worklet.js?worklet";
+import { INPUT_RATE, floatToPcm16, mixToMono, resample, toFrames } from "./pcm.js";
+
+/** @param {string} source */
+function blobUrl(source) {
+  return URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+}
+
+/**
+ * What the page offers for capture; a non-secure context hides getUserMedia and AudioWorklet.
+ * @returns {{secure: boolean, hasMediaDevices: boolean, host: string}}
+ */
+export function micSupport() {
+  const w = globalThis.window;
+  return {
+    secure: Boolean(w && w.isSecureContext),
+    hasMediaDevices: Boolean(
+      globalThis.navigator &&
+        navigator.mediaDevices &&
+        typeof navigator.mediaDevices.getUserMedia === "function" &&
+        typeof globalThis.AudioWorkletNode === "function",
+    ),
+    host: w ? w.location.host : "",
+  };
+}
+
+/** The microphone: 16 kHz PCM16 frames and a level, until stopped. */
+export class Mic {
+  /**
+   * @param {{onFrame: (pcm: ArrayBuffer, t: number) => void, onLevel: (level: number) => void}} hooks
+   */
+  constructor(hooks) {
+    this.hooks = hooks;
+    /** @type {AudioContext | null} */
+    this.ctx = null;
+    /** @type {MediaStream | null} */
+    this.stream = null;
+    /** @type {AudioWorkletNode | null} */
+    this.node = null;
+  }
+
+  get active() {
+    return this.ctx !== null;
+  }
+
+  /** Open the microphone; rejects with the browser's DOMException when it cannot. */
+  async start() {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: {
+        channelCount: 1,
+        echoCancellation: true,
+        noiseSuppression: true,
+        autoGainControl: true,
+      },
+    });
+    const ctx = new AudioContext({ latencyHint: "interactive" });
+    const url = blobUrl(captureSource);
+    try {
+      await ctx.audioWorklet.addModule(url);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+    const source = ctx.createMediaStreamSource(stream);
+    const node = new AudioWorkletNode(ctx, "nur-capture", {
+      numberOfInputs: 1,
+      numberOfOutputs: 1,
+      channelCount: 1,
+      channelCountMode: "explicit",
+    });
+    node.port.onmessage = (ev) => {
+      const msg = ev.data;
+      if (msg.type === "frame") this.hooks.onFrame(msg.pcm, msg.t);
+      else if (msg.type === "level") this.hooks.onLevel(msg.value);
+    };
+    // A muted path to the destination keeps the graph pulling the worklet in every browser.
+    const mute = ctx.createGain();
+    mute.gain.value = 0;
+    source.connect(node).connect(mute).connect(ctx.destination);
+    if (ctx.state === "suspended") await ctx.resume();
+    this.ctx = ctx;
+    this.stream = stream;
+    this.node = node;
+  }
+
+  /** Stop capturing: the partial frame is sent, the device is released. */
+  async stop() {
+    const { ctx, stream, node } = this;
+    this.ctx = null;
+    this.stream = null;
+    this.node = null;
+    if (node) node.port.postMessage({ type: "stop" });
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    this.hooks.onLevel(0);
+    // Give the worklet one render quantum to post its last frame before closing.
+    await new Promise((r) => setTimeout(r, 30));
+    if (ctx) await ctx.close();
+  }
+}
+
+/** The agent's voice: one AudioContext and playback worklet, created on first use. */
+export class Player {
+  /** @param {{onPlayed: (info: {ms: number, playing: boolean, queuedMs: number}) => void}} hooks */
+  constructor(hooks) {
+    this.hooks = hooks;
+    /** @type {Promise<AudioWorkletNode> | null} */
+    this.ready = null;
+    /** @type {AudioContext | null} */
+    this.ctx = null;
+  }
+
+  /** Create (or resume) the audio graph; call from a user gesture where possible. */
+  ensure() {
+    if (this.ctx && this.ctx.state === "suspended") this.ctx.resume();
+    if (this.ready) return this.ready;
+    this.ready = (async () => {
+      const ctx = new AudioContext({ latencyHint: "interactive" });
+      this.ctx = ctx;
+      const url = blobUrl(playbackSource);
+      try {
+        await ctx.audioWorklet.addModule(url);
+      } finally {
+        URL.revokeObjectURL(url);
+      }
+      const node = new AudioWorkletNode(ctx, "nur-playback", {
+        numberOfInputs: 0,
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+      });
+      node.port.onmessage = (ev) => {
+        if (ev.data.type === "played") this.hooks.onPlayed(ev.data);
+      };
+      node.connect(ctx.destination);
+      if (ctx.state === "suspended") await ctx.resume();
+      return node;
+    })();
+    return this.ready;
+  }
+
+  /**
+   * Queue one chunk of agent audio.
+   * @param {DataView} data PCM16 LE mono as the comm delivers it
+   * @param {number} sampleRate
+   * @param {number} generation
+   */
+  async push(data, sampleRate, generation) {
+    // Copy out of the comm's buffer: the DataView may share memory with other messages.
+    const pcm = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    const node = await this.ensure();
+    node.port.postMessage({ type: "audio", pcm, sampleRate, generation }, [pcm]);
+  }
+
+  /** Drop queued audio now (an interruption). @param {number} [generation] */
+  async flush(generation) {
+    if (!this.ready) return;
+    const node = await this.ready;
+    node.port.postMessage({ type: "flush", generation });
+  }
+
+  async close() {
+    const ctx = this.ctx;
+    this.ctx = null;
+    this.ready = null;
+    if (ctx) await ctx.close();
+  }
+}
+
+/**
+ * Decode an audio file (WAV or anything the browser reads) to 16 kHz PCM16 frames.
+ * @param {ArrayBuffer} bytes
+ * @returns {Promise<Int16Array[]>}
+ */
+export async function decodeToFrames(bytes) {
+  const ctx = new OfflineAudioContext(1, 1, 44100);
+  const audio = await ctx.decodeAudioData(bytes);
+  const channels = [];
+  for (let c = 0; c < audio.numberOfChannels; c++) channels.push(audio.getChannelData(c));
+  const mono = resample(mixToMono(channels), audio.sampleRate, INPUT_RATE);
+  return toFrames(floatToPcm16(mono));
+}
