@@ -1,0 +1,51 @@
+"""What the brain sees: the conversation so far, trimmed to a recent window.
+
+The runtime appends entries as the conversation happens; the agent's entries hold
+only what the user heard (after barge-in, the played part). The window keeps the
+most recent messages and never starts on a dangling tool result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nur_notebook.server.pipeline.base import Message
+
+
+class History:
+    """The ordered messages of one session."""
+
+    def __init__(self, *, max_messages: int = 24) -> None:
+        if max_messages < 2:
+            raise ValueError("max_messages must be at least 2")
+        self.max_messages = max_messages
+        self._messages: list[Message] = []
+
+    def add_user(self, text: str) -> None:
+        self._messages.append(Message(role="user", content=text))
+
+    def add_agent(self, text: str) -> None:
+        if text.strip():
+            self._messages.append(Message(role="agent", content=text))
+
+    def add_tool_call(self, name: str, arguments: dict[str, Any]) -> None:
+        self._messages.append(Message(role="tool_call", name=name, arguments=arguments))
+
+    def add_tool_result(self, name: str, content: str, *, is_error: bool) -> None:
+        self._messages.append(
+            Message(role="tool_result", name=name, content=content, is_error=is_error)
+        )
+
+    def window(self) -> list[Message]:
+        """The recent messages for the next brain call."""
+        recent = self._messages[-self.max_messages :]
+        while recent and recent[0].role in ("tool_result", "tool_call"):
+            recent = recent[1:]
+        return list(recent)
+
+    @property
+    def user_turns(self) -> int:
+        return sum(1 for m in self._messages if m.role == "user")
+
+    def __len__(self) -> int:
+        return len(self._messages)

@@ -1,0 +1,53 @@
+"""Per-session rate limiting: a token bucket over an injectable clock.
+
+Each session has one bucket for JSON events and one for audio frames. A client that
+empties a bucket gets ``error{code: rate_limited}`` for the dropped input; one that
+keeps flooding (``strikes`` refusals in a row without the bucket recovering) is
+disconnected with close code 4008. Other sessions never notice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``rate`` tokens per second, at most ``burst`` saved up."""
+
+    rate: float
+    burst: float
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+
+
+class TokenBucket:
+    """Classic token bucket; ``take`` says whether one more item may pass now."""
+
+    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._tokens = limit.burst
+        self._stamp = clock()
+        self.refused_in_a_row = 0
+
+    def take(self, cost: float = 1.0) -> bool:
+        """Spend ``cost`` tokens if available; count refusals in a row otherwise."""
+        now = self._clock()
+        elapsed = max(0.0, now - self._stamp)
+        self._stamp = now
+        self._tokens = min(self.limit.burst, self._tokens + elapsed * self.limit.rate)
+        if self._tokens >= cost:
+            self._tokens -= cost
+            self.refused_in_a_row = 0
+            return True
+        self.refused_in_a_row += 1
+        return False
+
+    @property
+    def tokens(self) -> float:
+        return self._tokens

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from nur_notebook.server.realtime.limits import RateLimit, TokenBucket
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_burst_then_refill_at_rate() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(rate=10, burst=5), clock=clock)
+    assert [bucket.take() for _ in range(6)] == [True] * 5 + [False]
+    assert bucket.refused_in_a_row == 1
+    clock.now += 0.25  # 2.5 tokens
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+    clock.now += 10
+    assert bucket.tokens == pytest.approx(0.5)
+    assert sum(bucket.take() for _ in range(10)) == 5  # capped at the burst
+
+
+def test_refusals_in_a_row_reset_on_success() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(RateLimit(rate=1, burst=1), clock=clock)
+    bucket.take()
+    for _ in range(3):
+        bucket.take()
+    assert bucket.refused_in_a_row == 3
+    clock.now += 1
+    assert bucket.take()
+    assert bucket.refused_in_a_row == 0
+
+
+def test_limit_validation() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        RateLimit(rate=0, burst=1)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from nur_notebook.server.realtime.tools import ToolCalls, ToolOutcome, new_call_id
+
+
+async def test_result_resolves_the_wait_once() -> None:
+    calls = ToolCalls()
+    calls.open("call_1")
+    waiter = asyncio.create_task(calls.wait("call_1", limit_s=5))
+    await asyncio.sleep(0)
+    assert calls.resolve("call_1", output={"status": "shipped"}, is_error=False) == "accepted"
+    assert calls.resolve("call_1", output="other", is_error=True) == "duplicate"
+    outcome = await waiter
+    assert outcome.output == {"status": "shipped"}
+    assert not outcome.is_error
+    assert not outcome.timed_out
+    assert outcome.duration_ms >= 0
+    assert calls.pending == []
+
+
+async def test_unknown_call_is_reported() -> None:
+    assert ToolCalls().resolve("call_nope", output=1, is_error=False) == "unknown"
+
+
+async def test_timeout_becomes_an_error_result_and_late_answers_are_duplicates() -> None:
+    calls = ToolCalls()
+    calls.open("call_2")
+    outcome = await calls.wait("call_2", limit_s=0.05)
+    assert outcome.is_error
+    assert outcome.timed_out
+    assert "did not answer" in outcome.as_text()
+    assert outcome.duration_ms >= 40
+    assert calls.resolve("call_2", output="late", is_error=False) == "duplicate"
+
+
+async def test_cancel_all_forgets_pending_calls() -> None:
+    calls = ToolCalls()
+    calls.open("call_3")
+    calls.cancel_all()
+    assert calls.pending == []
+    assert calls.resolve("call_3", output=None, is_error=False) == "duplicate"
+    with pytest.raises(ValueError, match="already exists"):
+        calls.open("call_3")
+
+
+def test_outcome_text_and_ids() -> None:
+    assert ToolOutcome(output="plain", is_error=False).as_text() == "plain"
+    assert ToolOutcome(output={"a": 1}, is_error=False).as_text() == '{"a": 1}'
+    first, second = new_call_id(), new_call_id()
+    assert first.startswith("call_")
+    assert first != second
