@@ -1,0 +1,171 @@
+"""The ``nur-notebook`` command: ``serve`` the local server and manage its API ``keys``.
+
+Each sub-command is one ``add_*`` function that registers its parser and sets
+``func``, the function that runs it and returns the exit status. Adding a command is
+one more ``add_*`` function and one line in ``build_parser``.
+
+Examples::
+
+    nur-notebook serve --port 0 --data-dir /tmp/nur
+    nur-notebook keys create --label laptop
+    nur-notebook keys list
+    nur-notebook keys revoke key_4fGh...
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nur_notebook import __version__
+
+_Subparsers = Any  # argparse's sub-parser action has no public type
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the server keeps its database and key (default: the user data dir)",
+    )
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from nur_notebook.server.config import default_data_dir
+
+    return Path(args.data_dir) if args.data_dir is not None else default_data_dir()
+
+
+# serve
+
+
+def add_serve(subparsers: _Subparsers) -> None:
+    from nur_notebook.server.config import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = subparsers.add_parser("serve", help="run the local Nur server")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 = a free port"
+    )
+    _data_dir_option(parser)
+    parser.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from nur_notebook.server.app import serve
+    from nur_notebook.server.config import ServerConfig
+
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port must be 0-65535, got {args.port}", file=sys.stderr)
+        return 2
+    try:
+        serve(ServerConfig(data_dir=_data_dir(args), host=args.host, port=args.port))
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+# keys
+
+
+def add_keys(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser("keys", help="manage the local server's API keys")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", help="make a new key (a new account); prints it once")
+    create.add_argument("--label", default="", help="a note to tell keys apart")
+    _data_dir_option(create)
+    create.set_defaults(func=run_keys_create)
+
+    listing = actions.add_parser("list", help="list keys (their prefixes, never the secrets)")
+    _data_dir_option(listing)
+    listing.set_defaults(func=run_keys_list)
+
+    revoke = actions.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", help="the key's id (key_...), from 'keys list'")
+    _data_dir_option(revoke)
+    revoke.set_defaults(func=run_keys_revoke)
+
+
+def run_keys_create(args: argparse.Namespace) -> int:
+    from nur_notebook.server.auth import create_api_key
+
+    with _open_store(args) as store:
+        made = create_api_key(store, label=args.label)
+    print(f"{made.record.key_id}\t{made.secret}")
+    print("Shown once. Use it as: export NUR_API_KEY=<the key above>", file=sys.stderr)
+    return 0
+
+
+def run_keys_list(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        records = store.list_api_keys()
+    print("KEY_ID\tPREFIX\tLABEL\tCREATED\tSTATUS")
+    for record in records:
+        status = "revoked" if record.revoked_at is not None else "active"
+        print(
+            f"{record.key_id}\t{record.prefix}...\t{record.label}\t{_when(record.created_at)}\t{status}"
+        )
+    return 0
+
+
+def run_keys_revoke(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        revoked = store.revoke_api_key(args.key_id)
+    if not revoked:
+        print(f"error: no active key {args.key_id}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.key_id}")
+    return 0
+
+
+class _open_store:
+    def __init__(self, args: argparse.Namespace) -> None:
+        from nur_notebook.server.config import DATABASE_FILE
+        from nur_notebook.server.store import Store
+
+        self._store = Store(_data_dir(args) / DATABASE_FILE)
+
+    def __enter__(self) -> Any:
+        return self._store
+
+    def __exit__(self, *exc: object) -> None:
+        self._store.close()
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+# the command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``nur-notebook`` argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="nur-notebook", description="Prototype Nur voice agents; run the local Nur server."
+    )
+    parser.add_argument("--version", action="version", version=f"nur-notebook {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_serve(subparsers)
+    add_keys(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nur-notebook`` with ``argv`` (default: the process arguments); the exit status."""
+    args = build_parser().parse_args(argv)
+    status: int = args.func(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

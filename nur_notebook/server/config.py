@@ -1,0 +1,65 @@
+"""Configuration of the local Nur server: one plain dataclass.
+
+Other parts of the server add their own fields here (engine options and the like); keep
+every field defaulted so ``ServerConfig(data_dir=...)`` always works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+#: File names inside the data directory.
+DATABASE_FILE = "nur.sqlite3"
+API_KEY_FILE = "api_key"
+SERVER_INFO_FILE = "server.json"
+
+
+def default_data_dir() -> Path:
+    """Where the server keeps its database and key unless told otherwise."""
+    return Path(platformdirs.user_data_dir("nur-notebook")) / "server"
+
+
+@dataclass
+class ServerConfig:
+    """Everything ``create_app`` needs to build a server.
+
+    Example::
+
+        config = ServerConfig(data_dir=Path("/tmp/nur"), port=0)
+        app = create_app(config)
+    """
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+
+    # Limits
+    #: Largest request body accepted, in bytes (larger bodies get 413).
+    max_body_bytes: int = 1_048_576
+    #: How long a session may be used after it is created.
+    session_ttl_seconds: int = 3600
+
+    # Start-up
+    #: Create an API key (and write ``<data_dir>/api_key``) when none is usable.
+    bootstrap_api_key: bool = True
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite database file."""
+        return self.data_dir / DATABASE_FILE
+
+    @property
+    def api_key_path(self) -> Path:
+        """The file the first API key is written to (mode 0600)."""
+        return self.data_dir / API_KEY_FILE
+
+    @property
+    def server_info_path(self) -> Path:
+        """The file a running server describes itself in (base URL, pid)."""
+        return self.data_dir / SERVER_INFO_FILE

@@ -1,0 +1,39 @@
+"""``GET /v1/voices``: the voices this server can speak, and ``GET /health``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from nur_notebook import __version__
+from nur_notebook.server.auth import CurrentAccount
+from nur_notebook.server.pipeline.voices import VOICES
+from nur_notebook.server.routes.common import ERROR_RESPONSES
+from nur_notebook.server.schemas import VoiceList
+
+router = APIRouter(tags=["voices"], responses=ERROR_RESPONSES)
+
+
+@router.get("/v1/voices", response_model=VoiceList, summary="List Voices")
+async def list_voices(account: CurrentAccount) -> Any:
+    """Every voice an agent may use, with the languages it speaks."""
+    del account  # authenticated like every other endpoint; the catalog is the same for all
+    return {
+        "data": [
+            {
+                "voice_id": voice.voice_id,
+                "name": voice.name,
+                "languages": list(voice.languages),
+                "gender": voice.gender,
+                "description": voice.description,
+            }
+            for voice in VOICES
+        ]
+    }
+
+
+@router.get("/health", tags=["server"], summary="Health")
+async def health() -> dict[str, str]:
+    """Liveness probe for local tooling; needs no API key."""
+    return {"status": "ok", "version": __version__}
