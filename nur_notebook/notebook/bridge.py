@@ -1,0 +1,259 @@
+"""The kernel's relay between the conversation widget and the session WebSocket.
+
+One asyncio loop runs in a daemon thread per kernel and carries every conversation's session
+connection, so the sessions live on between cells. The widget's comm handlers run on the
+kernel's own thread: they hand audio and commands to the loop with ``call_soon_threadsafe``
+and return at once (never blocking the comm thread, never waiting for the network). Events
+and agent audio come back through the callbacks, on the loop's thread.
+
+    >>> bridge = SessionBridge(client, session, tools={"lookup_order": lookup_order},
+    ...                        on_event=print, on_audio=player)      # doctest: +SKIP
+    >>> bridge.send_audio(pcm16)    # from any thread                 # doctest: +SKIP
+    >>> bridge.close()                                               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Any], None]
+AudioHandler = Callable[[bytes, int, int], None]
+Send = tuple[Literal["audio", "text", "commit", "cancel", "close"], Any]
+
+
+class Outbox:
+    """What waits to be sent, in order; bounded by dropping the oldest audio, never a command.
+
+    Pure (no loop, no lock): only the bridge's loop thread touches it.
+    """
+
+    def __init__(self, *, max_audio: int) -> None:
+        self._items: deque[Send] = deque()
+        self._audio = 0
+        self.max_audio = max_audio
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, item: Send) -> None:
+        """Append ``item``; past ``max_audio`` queued frames, drop the oldest frame."""
+        self._items.append(item)
+        if item[0] != "audio":
+            return
+        self._audio += 1
+        if self._audio > self.max_audio:
+            for i, (kind, _) in enumerate(self._items):
+                if kind == "audio":
+                    del self._items[i]
+                    break
+            self._audio -= 1
+            self.dropped += 1
+
+    def get(self) -> Send:
+        """Take the oldest item (IndexError when empty)."""
+        item = self._items.popleft()
+        if item[0] == "audio":
+            self._audio -= 1
+        return item
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def bridge_loop() -> asyncio.AbstractEventLoop:
+    """The kernel's relay loop, started on first use in a daemon thread."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="nur-session-bridge", daemon=True).start()
+            ready.wait()
+            _loop = loop
+        return _loop
+
+
+def _event_type(event: Any) -> str:
+    if isinstance(event, dict):
+        return str(event.get("type", ""))
+    return str(getattr(event, "type", ""))
+
+
+class SessionBridge:
+    """Relays one conversation: widget -> session socket, session events -> callbacks.
+
+    It connects as soon as it is made. ``send_audio``, ``send_text``, ``commit``, ``cancel``
+    and ``close`` are thread-safe and never block. When the outbox is full (the socket is
+    slower than the microphone) the oldest audio frames are dropped, never a command.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        session: Any,
+        *,
+        tools: Mapping[str, Callable[..., Any]] | None = None,
+        on_event: EventHandler,
+        on_audio: AudioHandler,
+        # Limits
+        max_queued_frames: int = 250,
+    ) -> None:
+        self._client = client
+        self._session = session
+        self._tools = dict(tools or {})
+        self._on_event = on_event
+        self._on_audio = on_audio
+        self._loop = bridge_loop()
+        self._outbox = Outbox(max_audio=max_queued_frames)
+        self._wake: asyncio.Event | None = None
+        self._closed = threading.Event()
+        self._closing = False
+        self.error: BaseException | None = None
+        self._task: concurrent.futures.Future[None] = asyncio.run_coroutine_threadsafe(
+            self._run(), self._loop
+        )
+
+    # --- thread-safe inputs ----------------------------------------------------------
+
+    def send_audio(self, pcm: bytes) -> None:
+        """Queue 16 kHz mono PCM16 LE (any length) for the session."""
+        if pcm:
+            self._post(("audio", bytes(pcm)))
+
+    def send_text(self, text: str) -> None:
+        """Queue a typed user turn."""
+        self._post(("text", text))
+
+    def commit(self) -> None:
+        """End the user's turn now (push-to-talk)."""
+        self._post(("commit", None))
+
+    def cancel(self) -> None:
+        """Cancel the agent's current response."""
+        self._post(("cancel", None))
+
+    def close(self, *, wait: float | None = None) -> None:
+        """Close the session socket; with ``wait``, block up to that many seconds for it."""
+        if not self._closing:
+            self._closing = True
+            self._post(("close", None))
+        if wait is not None:
+            self._closed.wait(wait)
+
+    @property
+    def closed(self) -> bool:
+        """True once the session socket is closed (or could not be opened)."""
+        return self._closed.is_set()
+
+    @property
+    def dropped_frames(self) -> int:
+        """Audio frames dropped because the socket could not keep up."""
+        return self._outbox.dropped
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the socket is closed; False on timeout."""
+        return self._closed.wait(timeout)
+
+    def _post(self, item: Send) -> None:
+        if self._closed.is_set():
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._enqueue, item)
+        except RuntimeError:  # the loop is gone (interpreter shutting down)
+            self._closed.set()
+
+    # --- on the loop -------------------------------------------------------------------
+
+    def _enqueue(self, item: Send) -> None:
+        self._outbox.put(item)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        self._wake = asyncio.Event()
+        if self._outbox:
+            self._wake.set()
+        try:
+            connect = self._client.agents.sessions.connect
+            async with connect(self._session, tools=self._tools) as conn:
+                sender = asyncio.create_task(self._send_loop(conn))
+                try:
+                    async for event in conn:
+                        self._deliver(event)
+                finally:
+                    sender.cancel()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.error = exc
+            self._emit({"type": "error", "fatal": True, **_describe(exc)})
+        finally:
+            self._closed.set()
+
+    async def _send_loop(self, conn: Any) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                kind, value = self._outbox.get()
+                try:
+                    if kind == "audio":
+                        await conn.send_audio(value)
+                    elif kind == "text":
+                        await conn.send_text(value)
+                    elif kind == "commit":
+                        await conn.commit()
+                    elif kind == "cancel":
+                        await conn.cancel()
+                    elif kind == "close":
+                        await conn.close()
+                        return
+                except Exception as exc:  # a failed send is reported, the relay goes on
+                    log.warning("session bridge: %s failed: %s", kind, exc)
+                    if kind != "audio":
+                        self._emit({"type": "error", "fatal": False, **_describe(exc)})
+
+    def _deliver(self, event: Any) -> None:
+        if _event_type(event) == "response.audio":
+            try:
+                self._on_audio(bytes(event.pcm), int(event.sample_rate), int(event.generation))
+            except Exception:
+                log.exception("session bridge: the audio callback failed")
+            return
+        self._emit(event)
+
+    def _emit(self, event: Any) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("session bridge: the event callback failed on %s", _event_type(event))
+
+
+def _describe(exc: BaseException) -> dict[str, str]:
+    """An ``error`` event's code and message for a failure to reach or keep the session."""
+    if isinstance(exc, (OSError, TimeoutError)) or type(exc).__name__ in (
+        "InvalidHandshake",
+        "InvalidStatus",
+        "ConnectError",
+    ):
+        return {"code": "server_unreachable", "message": str(exc) or type(exc).__name__}
+    if type(exc).__name__ == "ReconnectFailedError":
+        return {"code": "server_unreachable", "message": str(exc)}
+    return {"code": "connection_failed", "message": str(exc) or type(exc).__name__}
