@@ -1,0 +1,199 @@
+"""The session connection for plain scripts: blocking methods and a plain iterator.
+
+``SessionConnection`` runs an ``AsyncSessionConnection`` on an asyncio loop in a daemon
+thread of its own, so a script without ``async`` can talk to an agent:
+
+    >>> with client.agents.sessions.connect(session) as conn:   # doctest: +SKIP
+    ...     conn.send_text("hello")
+    ...     for event in conn:
+    ...         print(event.type)
+    ...         if event.type == "response.done":
+    ...             break
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import queue
+import threading
+from collections.abc import Coroutine, Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+from nur_notebook.protocol.events import ClientEvent
+from nur_notebook.realtime.connection import AsyncSessionConnection
+from nur_notebook.realtime.events import ConnectionReconnecting
+from nur_notebook.realtime.inbound import InboundEvent
+
+T = TypeVar("T")
+Event = InboundEvent | ConnectionReconnecting
+
+#: How long a blocking method waits for the loop thread before giving up, in seconds.
+CALL_TIMEOUT = 60.0
+
+
+class _End:
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+class SessionConnection:
+    """Blocking twin of ``AsyncSessionConnection``; takes the same arguments."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.url = url
+        self._options = options
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="nur-session-loop", daemon=True
+        )
+        self._events: queue.Queue[Event | _End] = queue.Queue()
+        self._conn: AsyncSessionConnection | None = None
+        self._pump_future: concurrent.futures.Future[None] | None = None
+        self._end: _End | None = None
+
+    def __enter__(self) -> SessionConnection:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Start the loop thread, open the socket and wait for the first event."""
+        self._thread.start()
+        try:
+            self._conn = self._call(self._open(), timeout=None)
+        except BaseException:
+            self._stop_loop()
+            raise
+        self._pump_future = asyncio.run_coroutine_threadsafe(self._pump(self._conn), self._loop)
+
+    async def _open(self) -> AsyncSessionConnection:
+        conn = AsyncSessionConnection(self.url, **self._options)
+        await conn.open()
+        return conn
+
+    async def _pump(self, conn: AsyncSessionConnection) -> None:
+        try:
+            async for event in conn:
+                self._events.put(event)
+        except Exception as exc:
+            self._events.put(_End(exc))
+        else:
+            self._events.put(_End(None))
+
+    # --- Iterating --------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Event]:
+        return self
+
+    def __next__(self) -> Event:
+        return self.recv()
+
+    def recv(self, timeout: float | None = None) -> Event:
+        """The next event; ``TimeoutError`` after ``timeout`` s, ``StopIteration`` at the end."""
+        if self._end is not None:
+            return self._raise_end(self._end)
+        try:
+            item = self._events.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no session event within {timeout} s") from None
+        if isinstance(item, _End):
+            self._end = item
+            return self._raise_end(item)
+        return item
+
+    @staticmethod
+    def _raise_end(end: _End) -> Event:
+        if end.error is not None:
+            raise end.error
+        raise StopIteration
+
+    # --- Sending ----------------------------------------------------------------
+
+    def send_audio(self, pcm: bytes | bytearray | memoryview) -> None:
+        """Stream 16 kHz mono PCM16 LE of any length."""
+        self._call(self._require().send_audio(bytes(pcm)))
+
+    def send_text(self, text: str) -> None:
+        self._call(self._require().send_text(text))
+
+    def commit(self) -> None:
+        self._call(self._require().commit())
+
+    def clear(self) -> None:
+        self._call(self._require().clear())
+
+    def cancel(self) -> None:
+        self._call(self._require().cancel())
+
+    def update(self, **settings: Any) -> None:
+        self._call(self._require().update(**settings))
+
+    def send_tool_result(self, call_id: str, output: Any, *, is_error: bool = False) -> None:
+        self._call(self._require().send_tool_result(call_id, output, is_error=is_error))
+
+    def send_event(self, event: ClientEvent) -> None:
+        self._call(self._require().send_event(event))
+
+    # --- State and closing ------------------------------------------------------
+
+    @property
+    def last_seq(self) -> int:
+        return self._require().last_seq
+
+    @property
+    def resume_token(self) -> str | None:
+        return self._require().resume_token
+
+    @property
+    def output_sample_rate(self) -> int:
+        return self._require().output_sample_rate
+
+    @property
+    def async_connection(self) -> AsyncSessionConnection:
+        """The connection underneath (its methods must run on ``loop``)."""
+        return self._require()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def close(self) -> None:
+        """Close the socket and stop the loop thread; safe to call twice."""
+        if self._conn is not None and not self._loop.is_closed():
+            self._call(self._conn.close())
+            if self._pump_future is not None:
+                with contextlib.suppress(Exception):
+                    self._pump_future.result(timeout=CALL_TIMEOUT)
+        self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        if self._loop.is_closed():
+            return
+        if self._thread.is_alive():
+            # Tool functions run on the loop's default executor: let them finish first.
+            with contextlib.suppress(Exception):
+                self._call(self._loop.shutdown_default_executor())
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        self._loop.close()
+
+    def _require(self) -> AsyncSessionConnection:
+        if self._conn is None:
+            raise RuntimeError("the session connection is not open")
+        return self._conn
+
+    def _call(self, coro: Coroutine[Any, Any, T], *, timeout: float | None = CALL_TIMEOUT) -> T:
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise RuntimeError("blocking session methods cannot run on the session's own loop")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
