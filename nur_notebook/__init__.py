@@ -8,6 +8,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from nur_notebook.notebook import (
+        Conversation,
+        load_ipython_extension,
+        tool,
+        unload_ipython_extension,
+    )
+
+#: The notebook kit, imported on first use so the server and the client stay light.
+_NOTEBOOK_EXPORTS = ("Conversation", "load_ipython_extension", "tool", "unload_ipython_extension")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOTEBOOK_EXPORTS:
+        from nur_notebook import notebook
+
+        return getattr(notebook, name)
+    raise AttributeError(f"module 'nur_notebook' has no attribute {name!r}")
+
+
+__all__ = [
+    "Conversation",
+    "__version__",
+    "load_ipython_extension",
+    "tool",
+    "unload_ipython_extension",
+]

@@ -59,8 +59,13 @@ class ConversationState:
     transcript: list[dict[str, Any]] = field(default_factory=list)
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     metrics: list[dict[str, Any]] = field(default_factory=list)
-    #: Responses finished (any status): ``Conversation.wait`` waits for this to grow.
+    #: Responses begun and finished (any status), and the turn of the last one finished:
+    #: ``Conversation.wait`` uses them to tell when the agent has answered.
+    responses_started: int = 0
     responses_done: int = 0
+    last_done_turn: int = -1
+    #: User turns transcribed so far.
+    user_turns: int = 0
     last_seq: int = 0
     _speech_started_at: float | None = None
     _responses: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -100,6 +105,7 @@ class ConversationState:
                 return self._interrupted(event)
             case "response.done":
                 self.responses_done += 1
+                self.last_done_turn = int(event.get("turn", 0))
                 return self._set_status("listening")
             case "tool.call":
                 return self._tool_call(event, now=now)
@@ -128,6 +134,7 @@ class ConversationState:
     def _user_final(self, event: dict[str, Any], *, now: float) -> set[Field]:
         started = self._speech_started_at if self._speech_started_at is not None else now
         self._speech_started_at = None
+        self.user_turns += 1
         self.transcript.append(
             {
                 "role": "user",
@@ -143,6 +150,7 @@ class ConversationState:
 
     def _response_started(self, event: dict[str, Any], *, now: float) -> set[Field]:
         response_id = str(event.get("response_id", ""))
+        self.responses_started += 1
         self._responses[response_id] = {"started_at": iso(now), "turn": event.get("turn", 0)}
         return self._set_status("speaking")
 

@@ -24,9 +24,10 @@ in a registry of the kernel, by name, so ``%%nur_agent --tools`` can find it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from nur_notebook.notebook._docstrings import parse_docstring
@@ -90,9 +91,20 @@ class Tool(Generic[P, R]):
             raise TypeError(f"{self.name}() is missing required arguments: {', '.join(missing)}")
         return {name: self._schemas[name].convert(value) for name, value in arguments.items()}
 
+    def call_from_agent(self, **arguments: Any) -> Any:
+        """Run the tool for one call from the agent (the session client's ``tools=``
+        handler): arguments are checked and converted first; an async function's
+        coroutine is returned for the caller to await."""
+        fn: Callable[..., Any] = self.fn
+        return fn(**self.bind_arguments(arguments))
+
     async def invoke(self, arguments: Mapping[str, Any]) -> Any:
-        """Run the tool for one call from the agent; awaits async functions."""
-        result: Any = self.fn(**self.bind_arguments(arguments))  # type: ignore[call-arg]
+        """Run the tool for one call and wait for it; sync functions run in a thread."""
+        kwargs = self.bind_arguments(arguments)
+        fn: Callable[..., Any] = self.fn
+        if inspect.iscoroutinefunction(fn):
+            return await fn(**kwargs)
+        result: Any = await asyncio.to_thread(fn, **kwargs)
         if inspect.isawaitable(result):
             result = await result
         return result
@@ -168,8 +180,3 @@ def tool(
 def registered_tools() -> dict[str, Tool[..., Any]]:
     """A copy of the kernel's registry: tool name -> the latest tool decorated with it."""
     return dict(_REGISTRY)
-
-
-def handler_for(item: Tool[..., Any]) -> Callable[[Mapping[str, Any]], Awaitable[Any]]:
-    """An ``arguments -> result`` coroutine function answering the tool's calls."""
-    return item.invoke

@@ -1,0 +1,151 @@
+"""Where this kernel's Nur API is: the hosted API, or a local server it started or found.
+
+``%load_ext nur_notebook`` calls :func:`connect` once per kernel:
+
+- ``NUR_API_KEY`` set: the hosted API at ``NUR_BASE_URL`` (or the client's default).
+- otherwise: the local server (see :mod:`local_server`), started in the background,
+  reused when it already runs, stopped when the kernel exits if this kernel started it.
+
+The result, :class:`NurContext`, holds the REST client, the session client and the
+per-kernel bookkeeping of ``%%nur_agent`` (agent versions, live conversations).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from nur_notebook.notebook.local_server import LocalServer, fetch_status
+
+API_KEY_ENV = "NUR_API_KEY"
+BASE_URL_ENV = "NUR_BASE_URL"
+#: How long ``connect`` waits for the local engines to finish loading (seconds).
+ENGINE_WAIT_TIMEOUT = 300.0
+
+
+@dataclass
+class NurContext:
+    """The kernel's connection to a Nur API and what ``%%nur_agent`` made with it."""
+
+    mode: Literal["hosted", "local"]
+    base_url: str
+    api_key: str
+    server: LocalServer | None = None
+    engines: dict[str, str] = field(default_factory=dict)
+    #: Versions made per agent NAME in this kernel (re-running a cell adds one).
+    versions: dict[str, int] = field(default_factory=dict)
+    #: The live conversation of each agent NAME (a new version supersedes it).
+    conversations: dict[str, Any] = field(default_factory=dict)
+    _client: Any = None
+    _async_client: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The blocking REST client (``NurClient``)."""
+        if self._client is None:
+            from nur_notebook.client import NurClient
+
+            self._client = NurClient(api_key=self.api_key, base_url=self.base_url)
+        return self._client
+
+    @property
+    def async_client(self) -> Any:
+        """The asyncio client whose ``agents.sessions.connect`` the session bridge uses."""
+        if self._async_client is None:
+            from nur_notebook.client import AsyncNurClient
+
+            self._async_client = AsyncNurClient(api_key=self.api_key, base_url=self.base_url)
+        return self._async_client
+
+    def next_version(self, name: str) -> int:
+        """The version number the next ``%%nur_agent NAME`` run creates."""
+        return self.versions.get(name, 0) + 1
+
+    def summary(self) -> str:
+        """One line: where this kernel is connected, and with which engines."""
+        if self.mode == "hosted":
+            return f"nur_notebook: connected to the Nur API at {self.base_url}"
+        engines = ", ".join(f"{stage}: {name}" for stage, name in self.engines.items())
+        where = f"nur_notebook: connected to the local Nur server at {self.base_url}"
+        return f"{where} ({engines})" if engines else where
+
+    def close(self) -> None:
+        """End live conversations and stop the local server if this kernel started it."""
+        for conversation in list(self.conversations.values()):
+            with contextlib.suppress(Exception):  # best effort while the kernel exits
+                conversation.end()
+        self.conversations.clear()
+        if self.server is not None:
+            self.server.stop_if_owned()
+
+
+def connect(*, progress: Callable[[str], None] | None = None) -> NurContext:
+    """Connect as the environment says (see the module docstring)."""
+    report = progress or (lambda _message: None)
+    api_key = os.environ.get(API_KEY_ENV, "").strip()
+    if api_key:
+        base_url = os.environ.get(BASE_URL_ENV, "").strip().rstrip("/")
+        if not base_url:
+            from nur_notebook.client import NurClient
+
+            base_url = str(NurClient(api_key=api_key).base_url).rstrip("/")
+        context = NurContext(mode="hosted", base_url=base_url, api_key=api_key)
+        context.engines = engine_names(fetch_status(base_url, api_key=api_key))
+        return context
+    server = LocalServer()
+    info = server.start(progress=report)
+    atexit.register(server.stop_if_owned)
+    context = NurContext(
+        mode="local", base_url=info.base_url, api_key=server.api_key(), server=server
+    )
+    context.engines = wait_for_engines(context, progress=report)
+    return context
+
+
+def engine_names(status: dict[str, Any]) -> dict[str, str]:
+    """``stage -> engine name`` from a server status document (empty if it has none)."""
+    engines = status.get("engines")
+    if not isinstance(engines, dict):
+        return {}
+    names = engines.get("names", engines)
+    if not isinstance(names, dict):
+        return {}
+    return {str(k): str(v) for k, v in names.items() if isinstance(v, str) and k != "state"}
+
+
+def engine_state(status: dict[str, Any]) -> str | None:
+    """``loading``, ``ready``, ``failed``, ... if the status document says."""
+    engines = status.get("engines")
+    if isinstance(engines, dict) and isinstance(engines.get("state"), str):
+        return str(engines["state"])
+    state = status.get("engines_state")
+    return str(state) if isinstance(state, str) else None
+
+
+def wait_for_engines(
+    context: NurContext, *, progress: Callable[[str], None], timeout: float = ENGINE_WAIT_TIMEOUT
+) -> dict[str, str]:
+    """Poll the server's status while its engines load, reporting progress; returns the
+    engine names. A server that reports no engine state is taken as ready."""
+    started = time.monotonic()
+    while True:
+        status = fetch_status(context.base_url, api_key=context.api_key)
+        state = engine_state(status)
+        if state in (None, "ready", "disabled"):
+            return engine_names(status)
+        if state == "failed":
+            detail = status.get("engines", {}).get("error") or "see %nur server logs"
+            progress(f"The local speech engines failed to load: {detail}")
+            return engine_names(status)
+        elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            progress(f"The speech engines are still loading after {elapsed:.0f} s; carrying on")
+            return engine_names(status)
+        stage = status.get("engines", {}).get("stage") or state
+        progress(f"Loading the speech engines ({stage}) ... {elapsed:.0f} s")
+        time.sleep(1.0)

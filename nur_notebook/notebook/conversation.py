@@ -1,0 +1,286 @@
+"""``Conversation``: one live session with an agent, as a notebook object.
+
+``%%nur_agent ... --as conv`` makes one. It owns the widget (what the user sees and
+speaks into) and the session bridge (the session WebSocket, on the bridge's thread),
+folds every session event into :class:`~nur_notebook.notebook.state.ConversationState`,
+and offers the conversation to Python::
+
+    conv.say("Where is my order 12345?")   # a typed turn
+    conv.wait()                            # until the agent has answered
+    conv.transcript[-1]["text"]            # 'Your order 12345 has shipped.'
+    conv.tool_calls                        # [{'name': 'lookup_order', ...}]
+    conv.play("question.wav")              # a recorded turn, sent as speech
+    conv.to_markdown(); conv.save_audio("talk.wav"); conv.end()
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy.typing as npt
+
+from nur_notebook.notebook import reprs
+from nur_notebook.notebook.audio import INPUT_RATE, Recorder, to_pcm16_16k
+from nur_notebook.notebook.state import ConversationState, Field
+from nur_notebook.notebook.tools import Tool
+
+# Sending recorded audio (``play``): 100 ms pieces at twice real time, then silence so
+# the server's voice activity detection hears the end of the turn.
+PLAY_CHUNK_BYTES = INPUT_RATE * 2 // 10
+PLAY_SPEED = 2.0
+PLAY_TRAILING_SILENCE_S = 1.2
+DEFAULT_WAIT_TIMEOUT = 180.0
+
+
+class Conversation:
+    """A live conversation with one agent version (see the module docstring)."""
+
+    def __init__(
+        self,
+        session: Any,
+        *,
+        client: Any,
+        agent: dict[str, Any],
+        tools: Sequence[Tool[..., Any]] = (),
+        greeting: bool = False,
+        widget: Any | None = None,
+        bridge_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.session = session
+        self.agent = dict(agent)
+        self._state = ConversationState(agent_version=int(agent.get("version") or 1))
+        self._cond = threading.Condition()
+        self._recorder = Recorder()
+        self._expect_greeting = greeting
+        self._inputs = 0
+        self._sending = 0
+        self._display: Any = None
+        self.widget = widget
+        if widget is not None:
+            self._wire_widget(widget)
+        handlers = {item.name: item.call_from_agent for item in tools}
+        make_bridge = bridge_factory or _default_bridge
+        self._bridge = make_bridge(
+            client, session, tools=handlers, on_event=self._on_event, on_audio=self._on_audio
+        )
+
+    # --- what the session sends -------------------------------------------------
+
+    def _on_event(self, event: Any) -> None:
+        data: dict[str, Any] = event if isinstance(event, dict) else event.to_dict()
+        with self._cond:
+            changed = self._state.apply(data, now=time.time())
+            snapshot = self._snapshot(changed)
+            self._cond.notify_all()
+        if self.widget is not None:
+            self.widget.push_event(data)
+            for name, value in snapshot.items():
+                setattr(self.widget, name, value)
+
+    def _snapshot(self, changed: set[Field]) -> dict[str, Any]:
+        state = self._state
+        values: dict[str, Any] = {
+            "transcript": state.transcript,
+            "tool_calls": state.tool_calls,
+            "metrics": state.metrics,
+            "status": state.status,
+            "error": state.error,
+        }
+        return {name: copy.deepcopy(values[name]) for name in changed}
+
+    def _on_audio(self, pcm: bytes, sample_rate: int, generation: int) -> None:
+        self._recorder.add_agent(pcm, sample_rate=sample_rate, at=time.monotonic())
+        if self.widget is not None:
+            self.widget.push_audio(pcm, sample_rate=sample_rate, generation=generation)
+
+    # --- what the widget sends --------------------------------------------------
+
+    def _wire_widget(self, widget: Any) -> None:
+        widget.on_mic_audio(self._send_mic_audio)
+        widget.on_text(self.say)
+        widget.on_wav(self.play)
+        widget.on_control(self._on_control)
+
+    def _send_mic_audio(self, pcm: bytes) -> None:
+        self._recorder.add_user(pcm, at=time.monotonic())
+        self._bridge.send_audio(pcm)
+
+    def _on_control(self, message: dict[str, Any]) -> None:
+        action = message.get("action") or message.get("type") or message.get("event")
+        if action in ("end", "end_session"):
+            self.end()
+        elif action in ("mic_stopped", "mic.stopped", "stop") and self.status == "user_speaking":
+            self._bridge.commit()  # the user stopped mid-sentence: that was the turn
+
+    # --- Python API -------------------------------------------------------------
+
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        """The turns so far: role, text, turn, agent_version, started_at, ended_at, interrupted."""
+        with self._cond:
+            return copy.deepcopy(self._state.transcript)
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """Tool calls: name, arguments, output, is_error, duration_ms, call_id, turn."""
+        with self._cond:
+            return copy.deepcopy(self._state.tool_calls)
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        """Per-turn latency in ms (voice_to_voice_ms, stt_ms, llm_first_token_ms, ...)."""
+        with self._cond:
+            return copy.deepcopy(self._state.metrics)
+
+    @property
+    def status(self) -> str:
+        """listening, user_speaking, thinking, speaking, reconnecting, ended, error, ..."""
+        return self._state.status
+
+    @property
+    def ended(self) -> bool:
+        return self._state.ended
+
+    def _check_open(self) -> None:
+        if self._state.ended:
+            reason = self._state.ended_reason or self._state.error or "ended"
+            raise RuntimeError(f"this conversation has ended ({reason}); re-run its cell")
+
+    def say(self, text: str) -> None:
+        """Send a typed user turn (what a microphone-less machine does)."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("say() needs some text")
+        self._check_open()
+        with self._cond:
+            self._inputs += 1
+        self._bridge.send_text(text)
+
+    def play(
+        self, audio: str | Path | bytes | npt.ArrayLike, *, sample_rate: int = INPUT_RATE
+    ) -> None:
+        """Send recorded speech as the user's turn: a WAV path, WAV bytes, or an array
+        of samples at ``sample_rate``. Returns at once; ``wait()`` for the answer."""
+        self._check_open()
+        pcm = to_pcm16_16k(audio, sample_rate=sample_rate)
+        pcm += bytes(int(INPUT_RATE * PLAY_TRAILING_SILENCE_S) * 2)
+        with self._cond:
+            self._inputs += 1
+            self._sending += 1
+        threading.Thread(target=self._send_paced, args=(pcm,), daemon=True).start()
+
+    def _send_paced(self, pcm: bytes) -> None:
+        try:
+            pause = PLAY_CHUNK_BYTES / 2 / INPUT_RATE / PLAY_SPEED
+            for start in range(0, len(pcm), PLAY_CHUNK_BYTES):
+                if self._state.ended:
+                    break
+                piece = pcm[start : start + PLAY_CHUNK_BYTES]
+                self._recorder.add_user(piece, at=time.monotonic())
+                self._bridge.send_audio(piece)
+                time.sleep(pause)
+        finally:
+            with self._cond:
+                self._sending -= 1
+                self._cond.notify_all()
+
+    def _settled(self) -> bool:
+        state = self._state
+        if state.ended:
+            return True
+        if state.status in ("connecting", "loading", "reconnecting") or self._sending:
+            return False
+        if state.responses_started != state.responses_done or state.user_turns < self._inputs:
+            return False
+        if self._expect_greeting and state.responses_done == 0:
+            return False
+        last_user_turn = max(
+            (e["turn"] for e in state.transcript if e["role"] == "user"), default=-1
+        )
+        return not self._inputs or state.last_done_turn >= last_user_turn
+
+    def wait(self, timeout: float = DEFAULT_WAIT_TIMEOUT) -> dict[str, Any] | None:
+        """Block until the agent has answered every turn sent so far (or the session
+        ended); returns the agent's last transcript entry. Raises ``TimeoutError``."""
+        with self._cond:
+            if not self._cond.wait_for(self._settled, timeout=timeout):
+                raise TimeoutError(
+                    f"no complete answer within {timeout:.0f} s (status {self._state.status}, "
+                    f"{self._state.user_turns} of {self._inputs} user turns heard)"
+                )
+            replies = [e for e in self._state.transcript if e["role"] == "agent"]
+            last = copy.deepcopy(replies[-1]) if replies else None
+        self.refresh_display()
+        return last
+
+    def end(self) -> None:
+        """End the session (the widget shows why); the transcript stays readable."""
+        if not self._state.ended:
+            self._on_event({"type": "session.ended", "reason": "client_ended"})
+        self._bridge.close()
+        self.refresh_display()
+
+    # --- exports and display ----------------------------------------------------
+
+    def to_markdown(self) -> str:
+        """The transcript and tool calls as Markdown."""
+        return reprs.to_markdown(self.transcript, self.tool_calls, agent=self.agent)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Everything recorded (agent, transcript, tool calls, metrics) as JSON text."""
+        document = {
+            "agent": self.agent,
+            "session_id": getattr(self.session, "session_id", None),
+            "status": self.status,
+            "transcript": self.transcript,
+            "tool_calls": self.tool_calls,
+            "metrics": self.metrics,
+        }
+        return json.dumps(document, indent=indent, ensure_ascii=False, default=str)
+
+    def save_audio(self, path: str | Path) -> Path:
+        """Write the conversation as a stereo WAV (left: user audio sent, right: agent
+        audio received, on one timeline); returns the path."""
+        target = Path(path).expanduser()
+        target.write_bytes(self._recorder.to_wav())
+        return target
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        status = self.status
+        bundle: dict[str, Any] = {}
+        if self.widget is not None:
+            bundle.update(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = reprs.to_text(
+            self.transcript, self.tool_calls, agent=self.agent, status=status
+        )
+        bundle["text/html"] = reprs.to_html(
+            self.transcript, self.tool_calls, agent=self.agent, status=status
+        )
+        return bundle
+
+    def __repr__(self) -> str:
+        return reprs.to_text(self.transcript, self.tool_calls, agent=self.agent, status=self.status)
+
+    def show(self) -> None:
+        """Display the conversation (the widget, with a text/HTML transcript fallback)."""
+        from IPython import display as ipython_display
+
+        display: Callable[..., Any] = ipython_display.display
+
+        self._display = display(self, display_id=True)
+
+    def refresh_display(self) -> None:
+        """Refresh the fallback transcript saved in the notebook's output."""
+        if self._display is not None:
+            self._display.update(self)
+
+
+def _default_bridge(client: Any, session: Any, **kwargs: Any) -> Any:
+    from nur_notebook.notebook.bridge import SessionBridge
+
+    return SessionBridge(client, session, **kwargs)
