@@ -1,9 +1,9 @@
 """nur-notebook: prototype Nur voice agents in Jupyter.
 
-    %load_ext nur_notebook
+%load_ext nur_notebook
 
-    %%nur_agent Support --voice rachel_v2
-    You are a friendly support agent.
+%%nur_agent Support --voice rachel_v2
+You are a friendly support agent.
 """
 
 from __future__ import annotations
@@ -13,6 +13,19 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from nur_notebook.client import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        APITimeoutError,
+        AsyncNurClient,
+        AuthenticationError,
+        BadRequestError,
+        NotFoundError,
+        NurClient,
+        NurError,
+        RateLimitError,
+    )
     from nur_notebook.notebook import (
         Conversation,
         load_ipython_extension,
@@ -23,8 +36,27 @@ if TYPE_CHECKING:
 #: The notebook kit, imported on first use so the server and the client stay light.
 _NOTEBOOK_EXPORTS = ("Conversation", "load_ipython_extension", "tool", "unload_ipython_extension")
 
+#: The API client and its errors, also imported on first use.
+_CLIENT_EXPORTS = (
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncNurClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "NotFoundError",
+    "NurClient",
+    "NurError",
+    "RateLimitError",
+)
+
 
 def __getattr__(name: str) -> Any:
+    if name in _CLIENT_EXPORTS:
+        from nur_notebook import client
+
+        return getattr(client, name)
     if name in _NOTEBOOK_EXPORTS:
         from nur_notebook import notebook
 
@@ -33,7 +65,18 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncNurClient",
+    "AuthenticationError",
+    "BadRequestError",
     "Conversation",
+    "NotFoundError",
+    "NurClient",
+    "NurError",
+    "RateLimitError",
     "__version__",
     "load_ipython_extension",
     "tool",
