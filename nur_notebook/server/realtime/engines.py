@@ -1,0 +1,78 @@
+"""The engines one server shares among all its sessions, loaded once in the background.
+
+REST answers while the engines load; a session that connects meanwhile is told
+``session.loading`` and waits for ``ready()``. The brain (one LLM in memory) is used by
+one response at a time: ``brain_lock`` serialises generation across sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
+
+log = logging.getLogger(__name__)
+
+HostState = Literal["loading", "ready", "failed", "disabled"]
+
+
+@dataclass
+class SessionEngines:
+    """What the session runtime needs from the pipeline."""
+
+    vad: VAD
+    stt: STT
+    brain: Brain
+    tts_for: Callable[[str, str], TTS]
+    """``tts_for(voice_id, language)``: the engine that speaks this voice in this language."""
+
+
+class EngineHost:
+    """Loads the engines once (in a worker thread) and hands them to sessions."""
+
+    def __init__(self, loader: Callable[[], SessionEngines] | None) -> None:
+        self._loader = loader
+        self.state: HostState = "disabled" if loader is None else "loading"
+        self.error: str | None = None
+        self.engines: SessionEngines | None = None
+        self.load_seconds: float | None = None
+        self.brain_lock = threading.Lock()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin loading in the background (call from the app's start-up)."""
+        if self._loader is None:
+            self._ready.set()
+            return
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._load(self._loader))
+
+    async def _load(self, loader: Callable[[], SessionEngines]) -> None:
+        started = time.monotonic()
+        try:
+            self.engines = await asyncio.to_thread(loader)
+            self.state = "ready"
+        except Exception as exc:
+            log.exception("loading the speech engines failed")
+            self.state = "failed"
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.load_seconds = time.monotonic() - started
+            self._ready.set()
+
+    async def ready(self) -> SessionEngines | None:
+        """Wait for loading to finish; the engines, or None when disabled or failed."""
+        await self._ready.wait()
+        return self.engines
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            # A thread cannot be interrupted; wait for it so shutdown leaves no worker behind.
+            await asyncio.shield(self._task)

@@ -1,0 +1,112 @@
+"""The live sessions of one server: creating runtimes, ending them, REST status.
+
+``SessionHub`` lives on ``app.state.realtime``. It builds a runtime on a session's first
+connection, keeps it while the session is active (so a dropped connection can resume),
+and moves the REST status when a session ends: ``max_turns`` and ``client_ended`` give
+``ended``, expiry gives ``expired``. When REST ends a session (its agent was deleted) the
+hub hears it through ``app.state.hooks.on_session_ended`` and ends the live runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from nur_notebook.server.pipeline.base import ToolSpec
+from nur_notebook.server.realtime.engines import EngineHost
+from nur_notebook.server.realtime.responder import AgentProfile
+from nur_notebook.server.realtime.runtime import RuntimeOptions, SessionInfo, SessionRuntime
+from nur_notebook.server.realtime.transcripts import TranscriptStore
+from nur_notebook.server.store import AgentRecord, SessionRecord, SessionStatus, Store
+
+log = logging.getLogger(__name__)
+
+
+def tool_specs(tools: list[dict[str, object]]) -> list[ToolSpec]:
+    """The agent's stored tool definitions as the brain's ``ToolSpec``."""
+    specs = []
+    for tool in tools:
+        parameters = tool.get("parameters") or {}
+        specs.append(
+            ToolSpec(
+                name=str(tool["name"]),
+                description=str(tool.get("description") or ""),
+                parameters=dict(parameters) if isinstance(parameters, dict) else {},
+            )
+        )
+    return specs
+
+
+def session_info(record: SessionRecord, agent: AgentRecord) -> SessionInfo:
+    return SessionInfo(
+        session_id=record.session_id,
+        agent=AgentProfile(
+            agent_id=agent.id,
+            system_prompt=agent.system_prompt,
+            voice_id=agent.voice_id,
+            language=agent.language,
+            tools=tool_specs(agent.tools),
+            max_turns=agent.max_turns,
+        ),
+        agent_name=agent.name,
+        initial_message=record.initial_message,
+        expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+        agent_tools=agent.tools,
+    )
+
+
+class SessionHub:
+    """Every live session runtime of this server."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        host: EngineHost,
+        options: RuntimeOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.host = host
+        self.options = options or RuntimeOptions()
+        self.transcripts = TranscriptStore(store)
+        self.runtimes: dict[str, SessionRuntime] = {}
+        self._lock = asyncio.Lock()
+
+    async def runtime_for(self, record: SessionRecord, agent: AgentRecord) -> SessionRuntime:
+        """The session's runtime, made on first use (engines must be ready)."""
+        async with self._lock:
+            runtime = self.runtimes.get(record.session_id)
+            if runtime is None or runtime.ended:
+                engines = self.host.engines
+                if engines is None:
+                    raise RuntimeError("the speech engines are not loaded")
+                runtime = SessionRuntime(
+                    session_info(record, agent),
+                    engines=engines,
+                    brain_lock=self.host.brain_lock,
+                    store=self.transcripts,
+                    options=self.options,
+                    on_ended=self._ended,
+                )
+                self.runtimes[record.session_id] = runtime
+            return runtime
+
+    async def _ended(self, session_id: str, reason: str) -> None:
+        """A runtime ended: make REST say so and forget the runtime."""
+        status: SessionStatus = "expired" if reason == "expired" else "ended"
+        await asyncio.to_thread(self.store.set_session_status, session_id, status, reason=reason)
+        self.runtimes.pop(session_id, None)
+
+    async def on_session_ended(self, session_id: str, reason: str) -> None:
+        """Hook for REST: a session ended there (e.g. its agent was deleted)."""
+        runtime = self.runtimes.get(session_id)
+        if runtime is not None:
+            await runtime.end(reason)
+
+    async def close(self) -> None:
+        """Server shutdown: stop every runtime without changing REST status."""
+        for runtime in list(self.runtimes.values()):
+            await runtime.shutdown()
+        self.runtimes.clear()
+        self.transcripts.close()

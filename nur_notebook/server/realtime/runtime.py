@@ -1,0 +1,486 @@
+"""The live state of one voice session: turns, responses, tools, limits and resume.
+
+A runtime outlives its connections: when the socket drops mid-reply the reply goes on
+(its events are logged, its audio is dropped) and a client that reconnects with
+``last_seq`` gets what it missed. Every event goes through ``emit``, which numbers it,
+files it in SQLite and queues it on the live connection, if any.
+
+Example (what the endpoint does)::
+
+    runtime = SessionRuntime(info, engines=engines, brain_lock=lock, store=store)
+    await runtime.attach(Connection(websocket), last_seq=None, resume_token=None)
+    await runtime.on_text('{"type": "input.text", "text": "hello"}')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from nur_notebook.protocol import events as ev
+from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
+from nur_notebook.protocol.events import decode_client_event, encode_event
+from nur_notebook.protocol.frames import AudioFrame, FrameKind, decode_frame, encode_frame
+from nur_notebook.protocol.replay import ReplayLog
+from nur_notebook.protocol.settings import SessionSettings, TurnDetection, apply_update
+from nur_notebook.server.pipeline.base import Float32Audio
+from nur_notebook.server.realtime.connection import Connection
+from nur_notebook.server.realtime.engines import SessionEngines
+from nur_notebook.server.realtime.history import History
+from nur_notebook.server.realtime.limits import RateLimit, TokenBucket
+from nur_notebook.server.realtime.listener import Listener, SpeechStart, SpeechStop
+from nur_notebook.server.realtime.responder import AgentProfile, Responder, TurnTimings
+from nur_notebook.server.realtime.tools import ToolCalls
+from nur_notebook.server.realtime.transcripts import TranscriptStore
+
+log = logging.getLogger(__name__)
+
+GOODBYES = {
+    "en": "That's all the time we have for this conversation. Thank you, goodbye!",
+    "es": "Eso es todo por esta conversación. Gracias, ¡adiós!",
+    "fr": "C'est tout pour cette conversation. Merci, au revoir !",
+    "de": "Das war alles für dieses Gespräch. Danke, auf Wiedersehen!",
+}
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """The session as the REST store knows it."""
+
+    session_id: str
+    agent: AgentProfile
+    agent_name: str
+    initial_message: str | None
+    expires_at: datetime
+    agent_tools: list[dict[str, Any]]
+
+
+#: Client events: 50/s sustained, bursts of 100 (docs/protocol.md, Limits).
+EVENT_LIMIT = RateLimit(rate=50, burst=100)
+#: Input audio frames: 200/s sustained, bursts of 400.
+AUDIO_LIMIT = RateLimit(rate=200, burst=400)
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Server-wide defaults for sessions."""
+
+    # Limits
+    event_limit: RateLimit = EVENT_LIMIT
+    audio_limit: RateLimit = AUDIO_LIMIT
+    flood_strikes: int = 200
+    # Defaults of each session's settings
+    silence_ms: int = 600
+    tool_timeout_ms: int = 15_000
+    # Output pacing: how far audio may run ahead of real time
+    lead_s: float = 0.25
+
+
+EndedCallback = Callable[[str, str], Awaitable[None]]
+
+
+class SessionRuntime:
+    """One session's conversation; the endpoint attaches connections to it."""
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        *,
+        engines: SessionEngines,
+        brain_lock: threading.Lock,
+        store: TranscriptStore,
+        options: RuntimeOptions | None = None,
+        on_ended: EndedCallback | None = None,
+    ) -> None:
+        self.info = info
+        self.options = options = options or RuntimeOptions()
+        self._engines = engines
+        self._lock = brain_lock
+        self._store = store
+        self._on_ended = on_ended
+        self.settings = SessionSettings(
+            turn_detection=TurnDetection(silence_ms=options.silence_ms),
+            tool_timeout_ms=options.tool_timeout_ms,
+        )
+        self.log = ReplayLog()
+        self.turns_used = 0
+        self.greeted = False
+        saved = store.load_state(info.session_id)
+        if saved is not None:  # the server restarted: carry on numbering and resuming
+            self.log.resume_token, self.turns_used, self.greeted = saved
+            for event in store.load_events(info.session_id):
+                self.log.restore(event)
+        self.history = History()
+        self.tools = ToolCalls()
+        self.listener = Listener(engines.vad.fresh(), self.settings.turn_detection)
+        self._events = TokenBucket(options.event_limit)
+        self._audio = TokenBucket(options.audio_limit)
+        self._conn: Connection | None = None
+        self._responder: Responder | None = None
+        self._response_task: asyncio.Task[Any] | None = None
+        self._turn_task: asyncio.Task[None] | None = None
+        self._turn_token = 0
+        self._generation = 0
+        self._out_seq = 0
+        self.ended: str | None = None
+        self._expiry = asyncio.get_running_loop().create_task(self._expire())
+
+    # --- connections ----------------------------------------------------------------
+
+    async def attach(
+        self, conn: Connection, *, last_seq: int | None, resume_token: str | None
+    ) -> None:
+        """Make ``conn`` the live connection (replacing any other); replay on resume."""
+        replay: list[Any] = []
+        if last_seq is not None:
+            self.log.check_token(resume_token)
+            replay = self.log.since(last_seq)
+        old, self._conn = self._conn, conn
+        if old is not None:
+            old.close(CloseCode.REPLACED, "replaced by a newer connection")
+        if last_seq is not None:
+            for event in replay:
+                conn.send_text(encode_event(event))
+            await self.emit(ev.SessionResumed(last_seq=last_seq, replayed=len(replay)))
+        else:
+            await self.emit(
+                ev.SessionCreated(session=self.describe(), resume_token=self.log.resume_token)
+            )
+        self._save_state()
+        if not self.greeted and self.info.initial_message:
+            self.greeted = True
+            self._save_state()
+            self._start_turn(text=None, audio=None, fixed=self.info.initial_message)
+
+    def detach(self, conn: Connection) -> None:
+        if self._conn is conn:
+            self._conn = None
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
+    def describe(self) -> dict[str, Any]:
+        """The ``session`` object of ``session.created`` / ``session.updated``."""
+        agent = self.info.agent
+        return {
+            "id": self.info.session_id,
+            "agent": {
+                "id": agent.agent_id,
+                "name": self.info.agent_name,
+                "voice_id": agent.voice_id,
+                "language": agent.language,
+                "max_turns": agent.max_turns,
+                "tools": self.info.agent_tools,
+                "system_prompt": agent.system_prompt,
+            },
+            **self.settings.to_dict(),
+            "turns_used": self.turns_used,
+            "expires_at": self.info.expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        }
+
+    async def emit(self, event: Any) -> None:
+        """Number, file and send one server event."""
+        stamped = self.log.stamp(event)
+        try:
+            self._store.record(self.info.session_id, stamped)
+        except Exception:
+            log.exception("could not store event %s", stamped.type)
+        if self._conn is not None:
+            self._conn.send_text(encode_event(stamped))
+
+    async def _send_audio(self, pcm: bytes, generation: int, last: bool) -> None:
+        frame = AudioFrame(
+            kind=FrameKind.OUTPUT, pcm=pcm, seq=self._out_seq, generation=generation, last=last
+        )
+        self._out_seq += 1
+        if self._conn is not None:
+            self._conn.send_bytes(encode_frame(frame))
+
+    async def error(self, exc: ProtocolError) -> None:
+        await self.emit(
+            ev.Error(
+                code=exc.code,
+                message=exc.message,
+                fatal=exc.close_code is not None,
+                event_id=exc.event_id,
+            )
+        )
+        if exc.close_code is not None and self._conn is not None:
+            self._conn.close(exc.close_code, exc.message)
+
+    # --- input ------------------------------------------------------------------------
+
+    def _flooded(self, bucket: TokenBucket, what: str) -> ProtocolError | None:
+        if bucket.take():
+            return None
+        if bucket.refused_in_a_row >= self.options.flood_strikes:
+            return ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"sustained flood of {what}: {bucket.refused_in_a_row} dropped in a row",
+                close_code=CloseCode.RATE_LIMITED,
+            )
+        if bucket.refused_in_a_row == 1:  # one error per run of drops, not one per drop
+            limit = bucket.limit
+            return ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"too many {what} (limit {limit.rate:g}/s, bursts of {limit.burst:g});"
+                " the excess is dropped",
+            )
+        return ProtocolError(ErrorCode.RATE_LIMITED, "")  # silent drop
+
+    async def on_text(self, raw: str) -> None:
+        """One text frame from the client."""
+        if self.ended:
+            return
+        limited = self._flooded(self._events, "events")
+        if limited is not None:
+            if limited.message:
+                await self.error(limited)
+            return
+        try:
+            event = decode_client_event(raw)
+            await self._dispatch(event)
+        except ProtocolError as exc:
+            await self.error(exc)
+
+    async def _dispatch(self, event: ev.ClientEvent) -> None:
+        match event:
+            case ev.SessionUpdate(session=patch):
+                self.settings = apply_update(self.settings, patch)
+                self.listener.configure(self.settings.turn_detection)
+                await self.emit(ev.SessionUpdated(session=self.describe()))
+            case ev.InputText(text=text):
+                if not text.strip():
+                    raise ProtocolError(ErrorCode.INVALID_EVENT, "input.text: 'text' is empty")
+                self._start_turn(text=text.strip(), audio=None, turn_end=time.monotonic())
+            case ev.InputAudioCommit(event_id=event_id):
+                audio = self.listener.commit()
+                if audio is None or audio.size == 0:
+                    raise ProtocolError(
+                        ErrorCode.INVALID_STATE,
+                        "input_audio.commit: no audio since the last turn",
+                        event_id=event_id,
+                    )
+                self._start_turn(text=None, audio=audio, turn_end=time.monotonic())
+            case ev.InputAudioClear():
+                self.listener.clear()
+                await self.emit(ev.InputAudioCleared())
+            case ev.ResponseCancel():
+                await self.interrupt("cancelled")
+            case ev.ToolResult(call_id=call_id, output=output, is_error=is_error, event_id=eid):
+                match self.tools.resolve(call_id, output=output, is_error=is_error):
+                    case "unknown":
+                        raise ProtocolError(
+                            ErrorCode.UNKNOWN_CALL_ID,
+                            f"tool.result for unknown call_id {call_id!r}",
+                            event_id=eid,
+                        )
+                    case "duplicate":
+                        raise ProtocolError(
+                            ErrorCode.DUPLICATE_TOOL_RESULT,
+                            f"call {call_id} already has a result; this one is ignored",
+                            event_id=eid,
+                        )
+                    case "accepted":
+                        pass
+            case ev.Ping(event_id=event_id):
+                await self.emit(ev.Pong(event_id=event_id))
+
+    async def on_bytes(self, raw: bytes) -> None:
+        """One binary frame (user audio) from the client."""
+        if self.ended:
+            return
+        limited = self._flooded(self._audio, "audio frames")
+        if limited is not None:
+            if limited.message:
+                await self.error(limited)
+            return
+        try:
+            frame = decode_frame(raw, expect=FrameKind.INPUT)
+        except ProtocolError as exc:
+            await self.error(exc)
+            return
+        for happened in self.listener.feed(frame.pcm):
+            match happened:
+                case SpeechStart(audio_ms=audio_ms):
+                    await self.emit(ev.SpeechStarted(audio_ms=audio_ms))
+                case SpeechStop(audio_ms=audio_ms, utterance=utterance, ended_at=ended_at):
+                    await self.emit(ev.SpeechStopped(audio_ms=audio_ms))
+                    if utterance is not None:
+                        self._start_turn(text=None, audio=utterance, turn_end=ended_at)
+        await self._maybe_barge_in()
+
+    async def _maybe_barge_in(self) -> None:
+        responder = self._responder
+        if (
+            responder is not None
+            and responder.stop_status is None
+            and self.listener.speaking
+            and self.listener.speech_ms() >= self.settings.turn_detection.interrupt_min_ms
+        ):
+            await self.interrupt("interrupted")
+
+    # --- turns ------------------------------------------------------------------------
+
+    def _start_turn(
+        self,
+        *,
+        text: str | None,
+        audio: Float32Audio | None,
+        turn_end: float | None = None,
+        fixed: str | None = None,
+    ) -> None:
+        self._turn_token += 1
+        previous = self._turn_task
+        self._turn_task = asyncio.get_running_loop().create_task(
+            self._run_turn(self._turn_token, previous, text, audio, turn_end, fixed)
+        )
+
+    async def interrupt(self, status: str) -> None:
+        """Stop the response in progress (barge-in or ``response.cancel``)."""
+        responder, task = self._responder, self._response_task
+        if responder is None or task is None or task.done() or responder.stop_status:
+            return
+        responder.stop_status = "interrupted" if status == "interrupted" else "cancelled"
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _run_turn(
+        self,
+        token: int,
+        previous: asyncio.Task[None] | None,
+        text: str | None,
+        audio: Float32Audio | None,
+        turn_end: float | None,
+        fixed: str | None,
+    ) -> None:
+        await self.interrupt("interrupted")
+        if previous is not None and not previous.done():
+            with contextlib.suppress(Exception):
+                await previous
+        timings = TurnTimings(turn_end=turn_end)
+        if audio is not None:
+            started = time.monotonic()
+            text = await asyncio.to_thread(
+                self._engines.stt.transcribe, audio, language=self.info.agent.language
+            )
+            timings.stt_ms = (time.monotonic() - started) * 1000
+            text = text.strip()
+            if not text:
+                log.info("session %s: a turn with no words was dropped", self.info.session_id)
+                return
+        if token != self._turn_token or self.ended:
+            return  # a newer turn started meanwhile
+        turn = self.turns_used
+        if text is not None:
+            self.turns_used += 1
+            turn = self.turns_used
+            self._save_state()
+            self.history.add_user(text)
+            await self.emit(ev.TranscriptUserFinal(turn=turn, text=text))
+        responder = await self._respond(turn, fixed=fixed, timings=timings)
+        if text is not None:
+            await self._metrics(turn, responder.timings)
+        if self.turns_used >= self.info.agent.max_turns and text is not None:
+            if responder.stop_status is None:
+                goodbye = GOODBYES.get(self.info.agent.language, GOODBYES["en"])
+                await self._respond(turn, fixed=goodbye, timings=TurnTimings())
+            await self.end("max_turns")
+
+    async def _respond(self, turn: int, *, fixed: str | None, timings: TurnTimings) -> Responder:
+        self._generation = (self._generation + 1) & 0xFFFF
+        responder = Responder(
+            response_id="rsp_" + secrets.token_hex(8),
+            turn=turn,
+            generation=self._generation,
+            engines=self._engines,
+            brain_lock=self._lock,
+            agent=self.info.agent,
+            history=self.history,
+            tools=self.tools,
+            tool_timeout_s=self.settings.tool_timeout_ms / 1000,
+            output_rate=self.settings.output_sample_rate,
+            emit=self.emit,
+            send_audio=self._send_audio,
+            lead_s=self.options.lead_s,
+        )
+        responder.timings = replace(timings)
+        self._responder = responder
+        self._response_task = asyncio.get_running_loop().create_task(
+            responder.run(fixed_text=fixed)
+        )
+        result = await asyncio.shield(self._response_task)
+        self.history.add_agent(result.text)
+        return responder
+
+    async def _metrics(self, turn: int, timings: TurnTimings) -> None:
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 1)
+
+        await self.emit(
+            ev.MetricsTurn(
+                turn=turn,
+                voice_to_voice_ms=r(timings.voice_to_voice_ms()),
+                stt_ms=r(timings.stt_ms),
+                llm_first_token_ms=r(timings.llm_first_token_ms),
+                llm_first_sentence_ms=r(timings.llm_first_sentence_ms),
+                tool_ms=r(timings.tool_ms),
+                tts_first_audio_ms=r(timings.tts_first_audio_ms),
+            )
+        )
+
+    # --- the end ----------------------------------------------------------------------
+
+    async def _expire(self) -> None:
+        delay = (self.info.expires_at - datetime.now(UTC)).total_seconds()
+        await asyncio.sleep(max(0.0, delay))
+        await self.end("expired")
+
+    async def end(self, reason: str) -> None:
+        """End the session: stop everything, tell the client, close with 1000."""
+        if self.ended:
+            return
+        self.ended = reason
+        current = asyncio.current_task()
+        await self.interrupt("cancelled")
+        self.tools.cancel_all()
+        for task in (self._turn_task, self._expiry):
+            if task is not None and task is not current and not task.done():
+                task.cancel()
+        await self.emit(ev.SessionEnded(reason=reason))  # type: ignore[arg-type]
+        if self._conn is not None:
+            self._conn.close(CloseCode.NORMAL, f"session ended: {reason}")
+        if self._on_ended is not None:
+            try:
+                await self._on_ended(self.info.session_id, reason)
+            except Exception:
+                log.exception("could not mark session %s ended", self.info.session_id)
+
+    def _save_state(self) -> None:
+        self._store.save_state(
+            self.info.session_id,
+            resume_token=self.log.resume_token,
+            turns_used=self.turns_used,
+            greeted=self.greeted,
+        )
+
+    async def shutdown(self) -> None:
+        """The server is stopping: cancel work, close the socket (1001), keep REST status."""
+        self.ended = self.ended or "shutdown"
+        await self.interrupt("cancelled")
+        self.tools.cancel_all()
+        for task in (self._turn_task, self._expiry):
+            if task is not None and not task.done():
+                task.cancel()
+        if self._conn is not None:
+            self._conn.close(1001, "server shutting down")
