@@ -52,6 +52,12 @@ def add_serve(subparsers: _Subparsers) -> None:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 = a free port"
     )
+    parser.add_argument(
+        "--no-engines",
+        dest="engines",
+        action="store_false",
+        help="serve REST only, without loading the speech and language engines",
+    )
     _data_dir_option(parser)
     parser.set_defaults(func=run_serve)
 
@@ -64,7 +70,10 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"error: --port must be 0-65535, got {args.port}", file=sys.stderr)
         return 2
     try:
-        serve(ServerConfig(data_dir=_data_dir(args), host=args.host, port=args.port))
+        config = ServerConfig(
+            data_dir=_data_dir(args), host=args.host, port=args.port, engines=args.engines
+        )
+        serve(config)
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1

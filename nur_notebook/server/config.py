@@ -45,6 +45,11 @@ class ServerConfig:
     #: How long a session may be used after it is created.
     session_ttl_seconds: int = 3600
 
+    # Engines
+    #: Load the offline speech and language engines (False: REST only, sessions refuse
+    #: to talk). Tests of the REST API and tooling that never talks turn them off.
+    engines: bool = True
+
     # Start-up
     #: Create an API key (and write ``<data_dir>/api_key``) when none is usable.
     bootstrap_api_key: bool = True
