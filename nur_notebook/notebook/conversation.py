@@ -144,7 +144,13 @@ class Conversation:
         return self._state.status
 
     @property
+    def error(self) -> str:
+        """The last error the session reported ("" if none)."""
+        return self._state.error
+
+    @property
     def ended(self) -> bool:
+        """Whether the session is over (then ``say``/``play`` raise)."""
         return self._state.ended
 
     def _check_open(self) -> None:
@@ -250,18 +256,24 @@ class Conversation:
         target.write_bytes(self._recorder.to_wav())
         return target
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         status = self.status
         bundle: dict[str, Any] = {}
+        metadata: dict[str, Any] = {}
         if self.widget is not None:
-            bundle.update(self.widget._repr_mimebundle_(**kwargs) or {})
+            shown = self.widget._repr_mimebundle_(**kwargs)
+            if isinstance(shown, tuple):  # anywidget: (data, metadata)
+                bundle.update(shown[0] or {})
+                metadata.update(shown[1] or {})
+            elif isinstance(shown, dict):  # ipywidgets: data only
+                bundle.update(shown)
         bundle["text/plain"] = reprs.to_text(
             self.transcript, self.tool_calls, agent=self.agent, status=status
         )
         bundle["text/html"] = reprs.to_html(
             self.transcript, self.tool_calls, agent=self.agent, status=status
         )
-        return bundle
+        return bundle, metadata
 
     def __repr__(self) -> str:
         return reprs.to_text(self.transcript, self.tool_calls, agent=self.agent, status=self.status)

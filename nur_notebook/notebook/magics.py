@@ -273,9 +273,7 @@ def _field(item: Any, name: str) -> Any:
 
 
 def _make_widget(agent: dict[str, Any]) -> Any:
-    """The conversation widget, or None where the widget package part is missing."""
-    try:
-        from nur_notebook.notebook.widget import ConversationWidget
-    except ImportError:
-        return None
+    """The conversation widget (imported here: anywidget loads only when it is needed)."""
+    from nur_notebook.notebook.widget import ConversationWidget
+
     return ConversationWidget(agent=agent)

@@ -1,0 +1,100 @@
+"""Fixtures for the notebook kit: the real local Nur server on loopback, an IPython shell."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from nur_notebook.notebook.local_server import DATA_DIR_ENV, ServerInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class RunningServer:
+    """A ``python -m nur_notebook.server`` process with its own data dir."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.log = (data_dir / "test-server.log").open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "nur_notebook.server",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            info = ServerInfo.read(data_dir / "server.json")
+            if info is not None and info.pid == self.process.pid:
+                break
+            if self.process.poll() is not None:
+                raise RuntimeError((data_dir / "test-server.log").read_text())
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the test server did not start in 60 s")
+        self.api_key = (data_dir / "api_key").read_text().strip()
+
+    def agents(self) -> list[dict[str, Any]]:
+        """Every agent of the test key, straight from REST."""
+        response = httpx.get(
+            f"{self.base_url}/v1/agents",
+            params={"limit": 100},
+            headers={"Authorization": f"Bearer {self.api_key}"},
+        )
+        response.raise_for_status()
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def nur_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real local server on 127.0.0.1, a free port and a temporary data dir."""
+    server = RunningServer(tmp_path_factory.mktemp("nur-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def local_env(nur_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    """The environment a user has without an account: no NUR_API_KEY, and the local
+    server's data dir pointing at the test server (so %load_ext finds and reuses it)."""
+    monkeypatch.delenv("NUR_API_KEY", raising=False)
+    monkeypatch.delenv("NUR_BASE_URL", raising=False)
+    monkeypatch.setenv(DATA_DIR_ENV, str(nur_server.data_dir))
+    return nur_server

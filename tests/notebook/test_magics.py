@@ -1,0 +1,195 @@
+"""%load_ext, %%nur_agent and %nur in a real IPython shell against the real local server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from nur_notebook.notebook import extension
+from nur_notebook.notebook.conversation import Conversation
+from nur_notebook.notebook.tables import Table
+
+if TYPE_CHECKING:
+    from conftest import RunningServer
+
+TOOLS_CELL = '''
+import nur_notebook
+
+@nur_notebook.tool
+def lookup_order(order_id: str) -> dict:
+    """Look up order status by ID.
+
+    Args:
+        order_id: The order number.
+    """
+    return {"order_id": order_id, "status": "shipped"}
+
+def not_a_tool(x: str) -> str:
+    return x
+'''
+
+
+@pytest.fixture
+def ip(local_env: RunningServer) -> Iterator[InteractiveShell]:
+    shell = InteractiveShell.instance()
+    shell.extension_manager.load_extension("nur_notebook")
+    shell.run_cell(TOOLS_CELL)
+    yield shell
+    shell.extension_manager.unload_extension("nur_notebook")
+    for name in ("conv", "support", "bot"):
+        shell.user_ns.pop(name, None)
+
+
+def test_load_ext_reuses_the_running_local_server(
+    local_env: RunningServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell = InteractiveShell.instance()
+    shell.extension_manager.load_extension("nur_notebook")
+    try:
+        out = capsys.readouterr().out
+        assert f"connected to the local Nur server at {local_env.base_url}" in out
+        context = extension.current_context()
+        assert context is not None
+        assert context.mode == "local"
+        assert context.server is not None
+        assert context.server.owned is False  # found, not started: the kernel won't stop it
+        assert context.api_key == local_env.api_key
+    finally:
+        shell.extension_manager.unload_extension("nur_notebook")
+    assert local_env.process.poll() is None  # unloading left the shared server running
+    assert extension.current_context() is None
+
+
+def test_load_ext_with_an_api_key_uses_that_api(
+    nur_server: RunningServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NUR_API_KEY", nur_server.api_key)
+    monkeypatch.setenv("NUR_BASE_URL", nur_server.base_url + "/")
+    monkeypatch.setenv("NUR_NOTEBOOK_DATA_DIR", "/nonexistent/never/used")
+    shell = InteractiveShell.instance()
+    shell.extension_manager.load_extension("nur_notebook")
+    try:
+        assert f"connected to the Nur API at {nur_server.base_url}\n" in capsys.readouterr().out
+        context = extension.current_context()
+        assert context is not None
+        assert (context.mode, context.server) == ("hosted", None)
+        with pytest.raises(UsageError, match="hosted API"):
+            shell.run_line_magic("nur", "server status")
+    finally:
+        shell.extension_manager.unload_extension("nur_notebook")
+
+
+def _names(server: RunningServer) -> list[tuple[str, str]]:
+    return sorted((a["id"], a["name"]) for a in server.agents())
+
+
+BAD_CELLS = [
+    ("Support --voice nobody", "prompt", "unknown voice 'nobody'"),
+    ("Support --language xx", "prompt", "does not speak language 'xx'"),
+    ("Support --tools missing_tool", "prompt", "unknown tool 'missing_tool'"),
+    ("Support --tools not_a_tool", "prompt", "plain function"),
+    ("Support", "  \n", "empty"),
+    ("Support --max-turns 0", "prompt", "between 1 and 1000"),
+    ("Support --bogus", "prompt", "unrecognized arguments: --bogus"),
+    ("", "prompt", "NAME"),
+]
+
+
+@pytest.mark.parametrize(("line", "body", "message"), BAD_CELLS)
+def test_bad_cells_create_nothing(
+    ip: InteractiveShell, local_env: RunningServer, line: str, body: str, message: str
+) -> None:
+    before = _names(local_env)
+    with pytest.raises(UsageError, match=message):
+        ip.run_cell_magic("nur_agent", line, body)
+    assert _names(local_env) == before
+    assert "conv" not in ip.user_ns
+
+
+def test_no_talk_creates_versions_with_the_cells_options(
+    ip: InteractiveShell, local_env: RunningServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompt = 'Reply as JSON like {"say": "..."}; costs are in $.\n'
+    line = "Quiet Bot --voice joe --language fr --tools lookup_order --max-turns 7 --as bot"
+    ip.run_cell_magic("nur_agent", line + " --no-talk", prompt)
+    first = ip.user_ns["bot"]
+    ip.run_cell_magic("nur_agent", line + " --no-talk", prompt + "Be brief.\n")
+    second = ip.user_ns["bot"]
+    out = capsys.readouterr().out
+    assert "Agent 'Quiet Bot' v1" in out
+    assert "Agent 'Quiet Bot' v2" in out
+    stored = {a["id"]: a for a in local_env.agents()}
+    assert stored[first.id]["system_prompt"] == prompt  # literally, braces and $ included
+    assert stored[second.id]["system_prompt"] == prompt + "Be brief.\n"
+    agent = stored[second.id]
+    assert (agent["voice_id"], agent["language"], agent["max_turns"]) == ("joe", "fr", 7)
+    assert agent["tools"] == [
+        {
+            "name": "lookup_order",
+            "description": "Look up order status by ID.",
+            "parameters": {
+                "order_id": {"type": "string", "required": True, "description": "The order number."}
+            },
+        }
+    ]
+
+    table = ip.run_line_magic("nur", "agents")
+    assert isinstance(table, Table)
+    text = table.to_text()
+    assert first.id in text
+    assert second.id in text
+    row = next(line for line in text.splitlines() if second.id in line)
+    assert "Quiet Bot" in row
+    assert " 2 " in row  # this kernel's version count for the name
+
+    ip.run_line_magic("nur", "delete Quiet Bot")
+    remaining = {a["id"] for a in local_env.agents()}
+    assert first.id not in remaining
+    assert second.id not in remaining
+    assert "Deleted 2 agents" in capsys.readouterr().out
+
+
+def test_nur_line_magic_commands(ip: InteractiveShell, local_env: RunningServer) -> None:
+    voices = ip.run_line_magic("nur", "voices")
+    assert "rachel_v2" in voices.to_text()
+    assert "<table>" in voices._repr_html_()
+    status = ip.run_line_magic("nur", "server status")
+    text = status.to_text()
+    assert local_env.base_url in text
+    assert str(local_env.process.pid) in text
+    with pytest.raises(UsageError, match="no agent named 'Nobody Here'"):
+        ip.run_line_magic("nur", "delete Nobody Here")
+    with pytest.raises(UsageError, match="Nur API"):
+        ip.run_line_magic("nur", "delete agt_doesnotexist")
+    with pytest.raises(UsageError, match="cannot do 'frobnicate'"):
+        ip.run_line_magic("nur", "frobnicate")
+    with pytest.raises(UsageError, match="unknown action 'restart'"):
+        ip.run_line_magic("nur", "server restart")
+
+
+def test_nur_agent_opens_a_conversation(ip: InteractiveShell, local_env: RunningServer) -> None:
+    ip.run_cell_magic(
+        "nur_agent",
+        "Customer Support --tools lookup_order --as support",
+        "You are a friendly customer support agent for an e-commerce store.",
+    )
+    conv: Any = ip.user_ns["support"]
+    assert isinstance(conv, Conversation)
+    assert conv.agent["name"] == "Customer Support"
+    assert conv.agent["version"] == 1
+    assert conv.agent["voice_id"] == "rachel_v2"  # the default voice
+    assert conv.session.agent_id == conv.agent["agent_id"]
+    assert conv.session.session_id.startswith("ses_")
+    bundle, _metadata = conv._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "text/html" in bundle
+    assert "Customer Support v1" in bundle["text/plain"]
+    assert conv.error == "", conv.error
+    conv.end()
+    assert conv.ended
+    with pytest.raises(RuntimeError, match="has ended"):
+        conv.say("hello?")
