@@ -6,7 +6,7 @@ client, so the sync and async twins stay one line each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from nur_notebook.client.types import Agent, AgentDeleted, Page, Session, Voice
 
 if TYPE_CHECKING:
     from nur_notebook.client.client import AsyncNurClient, NurClient
+    from nur_notebook.realtime import AsyncSessionConnection, SessionConnection
 
 #: Page size ``iter_all`` asks for (the API's maximum).
 MAX_PAGE_SIZE = 100
@@ -39,7 +40,28 @@ class AgentSessions:
         )
         return self._client.request(call)
 
-    # Opening a session's WebSocket (``connect``) is the realtime layer's, added here.
+    def connect(
+        self,
+        session: Session | str,
+        *,
+        tools: Mapping[str, Callable[..., Any]] | None = None,
+        last_seq: int | None = None,
+        resume_token: str | None = None,
+        **options: Any,
+    ) -> SessionConnection:
+        """Open the session's WebSocket, for ``with``: a blocking event iterator plus
+        ``send_audio``/``send_text``/``commit``/``cancel``; ``tools`` answer tool calls;
+        it reconnects and resumes on its own (see ``nur_notebook.realtime``)."""
+        from nur_notebook.realtime.session import connect_blocking  # websockets only when used
+
+        return connect_blocking(
+            self._client,
+            session,
+            tools=tools,
+            last_seq=last_seq,
+            resume_token=resume_token,
+            **options,
+        )
 
 
 class Agents:
@@ -140,7 +162,28 @@ class AsyncAgentSessions:
         )
         return await self._client.request(call)
 
-    # Opening a session's WebSocket (``connect``) is the realtime layer's, added here.
+    def connect(
+        self,
+        session: Session | str,
+        *,
+        tools: Mapping[str, Callable[..., Any]] | None = None,
+        last_seq: int | None = None,
+        resume_token: str | None = None,
+        **options: Any,
+    ) -> AsyncSessionConnection:
+        """Open the session's WebSocket, for ``async with``: an async event iterator plus
+        ``send_audio``/``send_text``/``commit``/``cancel``; ``tools`` answer tool calls;
+        it reconnects and resumes on its own (see ``nur_notebook.realtime``)."""
+        from nur_notebook.realtime.session import connect_async  # websockets only when used
+
+        return connect_async(
+            self._client,
+            session,
+            tools=tools,
+            last_seq=last_seq,
+            resume_token=resume_token,
+            **options,
+        )
 
 
 class AsyncAgents:

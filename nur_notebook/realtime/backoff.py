@@ -1,4 +1,4 @@
-"""Reconnect delays: exponential backoff with jitter, as a pure function.
+"""When and whether to reconnect, as pure functions.
 
 The session connection waits ``reconnect_delay(attempt)`` seconds before its
 ``attempt``-th reconnect (1-based): 0.25 s doubling up to 8 s, each spread by ±20 %
@@ -13,6 +13,9 @@ so many clients dropped at once do not come back in lockstep.
 from __future__ import annotations
 
 import random
+from typing import Literal
+
+from nur_notebook.protocol.errors import FINAL_CLOSE_CODES, CloseCode
 
 #: Delay before the first reconnect, in seconds.
 INITIAL_DELAY = 0.25
@@ -39,3 +42,23 @@ def reconnect_delay(
     base = min(ceiling, initial * 2.0 ** min(attempt - 1, 64))
     spread = (rng or random).uniform(-jitter, jitter)
     return base * (1.0 + spread)
+
+
+#: What to do after the socket closed.
+Step = Literal["end", "fail", "resume", "fresh"]
+
+
+def after_close(code: int | None, *, fatal_error: bool, closing: bool) -> Step:
+    """The next step once the socket closed with ``code`` (None: it never opened).
+
+    ``end``: stop quietly (the session ended, or we closed it); ``fail``: stop with an
+    error (a final close code, or a fatal ``error`` event came first); ``fresh``:
+    reconnect without resuming (4011, resume rejected); ``resume``: reconnect and resume.
+    """
+    if closing or code == CloseCode.NORMAL:
+        return "end"
+    if code == CloseCode.RESUME_REJECTED:
+        return "fresh"
+    if code in FINAL_CLOSE_CODES or fatal_error:
+        return "fail"
+    return "resume"

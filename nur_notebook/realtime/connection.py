@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -27,9 +28,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from nur_notebook.protocol.errors import FINAL_CLOSE_CODES, CloseCode
 from nur_notebook.protocol.events import (
     ClientEvent,
+    Error,
     InputAudioClear,
     InputAudioCommit,
     InputText,
@@ -39,7 +40,7 @@ from nur_notebook.protocol.events import (
     ToolResult,
     encode_event,
 )
-from nur_notebook.realtime.backoff import reconnect_delay
+from nur_notebook.realtime.backoff import after_close, reconnect_delay
 from nur_notebook.realtime.errors import (
     ReconnectFailedError,
     SessionClosedError,
@@ -52,6 +53,16 @@ from nur_notebook.realtime.tools import ToolFunction, call_tool
 
 #: Transport limit of one frame either way (docs/protocol.md, Limits).
 MAX_FRAME_BYTES = 1 << 20
+
+
+@dataclass
+class _Closed:
+    """How one socket ended."""
+
+    code: int | None
+    reason: str
+    got_events: bool = False
+    fatal: Error | None = None
 
 
 class _End:
@@ -255,7 +266,6 @@ class AsyncSessionConnection:
 
     async def _run(self) -> None:
         attempt = 0
-        last_error = ""
         try:
             while True:
                 try:
@@ -267,35 +277,39 @@ class AsyncSessionConnection:
                         compression=None,  # PCM does not compress; deflate only costs CPU
                     )
                 except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
-                    last_error = f"{type(exc).__name__}: {exc}"
                     if self._ready is not None and not self._ready.done():
                         raise SessionConnectionError(
-                            f"cannot open the session socket at {self.url}: {last_error}"
+                            f"cannot open the session socket at {self.url}: {exc}"
                         ) from exc
-                    code, reason = None, last_error
+                    closed = _Closed(code=None, reason=f"{type(exc).__name__}: {exc}")
                 else:
-                    code, reason, got_events = await self._read(ws)
-                    if got_events:
+                    closed = await self._read(ws)
+                    if closed.got_events:
                         attempt = 0
-                    if self._closing or code in FINAL_CLOSE_CODES:
-                        if code == CloseCode.NORMAL or self._closing:
-                            self._finish(None)
-                        else:
-                            self._finish(SessionClosedError(code, reason))
-                        return
-                    if code == CloseCode.RESUME_REJECTED:
-                        self._inbound.resume_token = None  # connect afresh next time
-                    last_error = f"closed with code {code} {reason}".strip()
-                if not self._reconnect:
-                    self._finish(SessionClosedError(code, reason))
+                step = after_close(
+                    closed.code, fatal_error=closed.fatal is not None, closing=self._closing
+                )
+                if step == "end":
+                    self._finish(None)
                     return
+                if step == "fail" or not self._reconnect:
+                    if closed.fatal is not None:
+                        self._queue.put_nowait(closed.fatal)
+                    reason = closed.fatal.message if closed.fatal is not None else closed.reason
+                    self._finish(SessionClosedError(closed.code, reason))
+                    return
+                if step == "fresh":
+                    self._inbound.resume_token = None
                 attempt += 1
                 if attempt > self._max_attempts:
-                    self._finish(ReconnectFailedError(self._max_attempts, last_error))
+                    last = f"code {closed.code}: {closed.reason}" if closed.code else closed.reason
+                    self._finish(ReconnectFailedError(self._max_attempts, last))
                     return
                 delay = reconnect_delay(attempt, rng=self._rng)
                 self._queue.put_nowait(
-                    ConnectionReconnecting(attempt=attempt, delay=delay, code=code, reason=reason)
+                    ConnectionReconnecting(
+                        attempt=attempt, delay=delay, code=closed.code, reason=closed.reason
+                    )
                 )
                 await asyncio.sleep(delay)
         except asyncio.CancelledError:
@@ -303,12 +317,17 @@ class AsyncSessionConnection:
         except Exception as exc:
             self._finish(exc)
 
-    async def _read(self, ws: ClientConnection) -> tuple[int | None, str, bool]:
-        """Read ``ws`` until it closes: (close code, reason, whether any event came)."""
+    async def _read(self, ws: ClientConnection) -> _Closed:
+        """Read ``ws`` until it closes, queueing its events.
+
+        A fatal ``error`` is held back until the close code is known: before a resume
+        rejection (4011) it is noise, as the connection starts afresh.
+        """
         self._ws = ws
         self._framer.reset()
         self._connected.set()
         got_events = False
+        fatal: Error | None = None
         try:
             async for message in ws:
                 if isinstance(message, str):
@@ -316,11 +335,14 @@ class AsyncSessionConnection:
                 else:
                     events = self._inbound.binary(message)
                 for event in events:
+                    if isinstance(event, Error) and event.fatal:
+                        fatal = event
+                        continue
                     got_events = True
                     if isinstance(event, ToolCall):
                         self._answer(event)
                     self._queue.put_nowait(event)
-                if self._ready is not None and not self._ready.done() and events:
+                if got_events and self._ready is not None and not self._ready.done():
                     self._ready.set_result(None)
         except ConnectionClosed:
             pass
@@ -328,7 +350,7 @@ class AsyncSessionConnection:
             self._ws = None
             self._connected.clear()
         code = ws.close_code if ws.close_code is not None else 1006
-        return code, ws.close_reason or "", got_events
+        return _Closed(code=code, reason=ws.close_reason or "", got_events=got_events, fatal=fatal)
 
     def _connect_url(self) -> str:
         token = self._inbound.resume_token

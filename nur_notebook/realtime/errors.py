@@ -1,8 +1,9 @@
 """Errors of the session connection.
 
-    SessionConnectionError         the session socket could not be used
-    ├── SessionClosedError         the server closed it for good (``code``, ``reason``)
-    └── ReconnectFailedError       it dropped and every reconnect attempt failed
+    NurError                       (nur_notebook.client: the root of everything raised)
+    └── SessionConnectionError     the session socket could not be used
+        ├── SessionClosedError     the server closed it for good (``code``, ``reason``)
+        └── ReconnectFailedError   it dropped and every reconnect attempt failed
 
 A session that simply ends (``session.ended``, then close 1000) is not an error: the
 event iterator just stops.
@@ -10,6 +11,7 @@ event iterator just stops.
 
 from __future__ import annotations
 
+from nur_notebook.client.errors import NurError
 from nur_notebook.protocol.errors import CloseCode
 
 _MEANINGS: dict[int, str] = {
@@ -25,7 +27,7 @@ _MEANINGS: dict[int, str] = {
 }
 
 
-class SessionConnectionError(Exception):
+class SessionConnectionError(NurError):
     """The session socket could not be opened or kept open."""
 
 

@@ -4,7 +4,13 @@ import random
 
 import pytest
 
-from nur_notebook.realtime.backoff import INITIAL_DELAY, JITTER, MAX_DELAY, reconnect_delay
+from nur_notebook.realtime.backoff import (
+    INITIAL_DELAY,
+    JITTER,
+    MAX_DELAY,
+    after_close,
+    reconnect_delay,
+)
 
 
 def test_without_jitter_the_delay_doubles_from_a_quarter_second_to_eight() -> None:
@@ -30,3 +36,27 @@ def test_a_very_long_outage_neither_overflows_nor_exceeds_the_ceiling() -> None:
 def test_bad_arguments_are_refused(attempt: int, jitter: float) -> None:
     with pytest.raises(ValueError, match=r"attempt|jitter"):
         reconnect_delay(attempt, jitter=jitter)
+
+
+@pytest.mark.parametrize(
+    ("code", "fatal", "closing", "step"),
+    [
+        (1000, False, False, "end"),  # session.ended, then a normal close
+        (1006, False, True, "end"),  # we closed it ourselves
+        (1006, False, False, "resume"),  # the socket just vanished
+        (1011, False, False, "resume"),
+        (1009, False, False, "resume"),
+        (4008, False, False, "resume"),  # flood: back off, then carry on
+        (None, False, False, "resume"),  # a reconnect attempt that did not open
+        (4011, True, False, "fresh"),  # resume rejected: start afresh
+        (4001, False, False, "fail"),
+        (4004, False, False, "fail"),
+        (4009, False, False, "fail"),
+        (4010, False, False, "fail"),
+        (1011, True, False, "fail"),  # a fatal error (engines unavailable) came first
+    ],
+)
+def test_after_close_follows_the_close_codes(
+    code: int | None, fatal: bool, closing: bool, step: str
+) -> None:
+    assert after_close(code, fatal_error=fatal, closing=closing) == step
