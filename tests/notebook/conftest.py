@@ -29,7 +29,7 @@ def _free_port() -> int:
 class RunningServer:
     """A ``python -m nur_notebook.server`` process with its own data dir."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, engines: bool) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -43,6 +43,7 @@ class RunningServer:
                 str(self.port),
                 "--data-dir",
                 str(data_dir),
+                *(() if engines else ("--no-engines",)),
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -84,8 +85,17 @@ class RunningServer:
 
 @pytest.fixture(scope="session")
 def nur_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The real local server on 127.0.0.1, a free port and a temporary data dir."""
-    server = RunningServer(tmp_path_factory.mktemp("nur-server"))
+    """The real local server (REST and sessions, no speech engines) on 127.0.0.1, a free
+    port and a temporary data dir."""
+    server = RunningServer(tmp_path_factory.mktemp("nur-server"), engines=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def engines_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real local server with its offline speech and language engines."""
+    server = RunningServer(tmp_path_factory.mktemp("nur-engines"), engines=True)
     yield server
     server.stop()
 
