@@ -10,6 +10,7 @@ Examples::
     nur-notebook keys create --label laptop
     nur-notebook keys list
     nur-notebook keys revoke key_4fGh...
+    nur-notebook talk agt_abc123 --text "Where is order 12345?" --out reply.wav
 """
 
 from __future__ import annotations
@@ -154,6 +155,19 @@ def _when(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+# talk
+
+
+def add_talk(subparsers: _Subparsers) -> None:
+    from nur_notebook.realtime.talk_cli import add_arguments, run
+
+    parser = subparsers.add_parser(
+        "talk", help="talk to an agent from the terminal: typed turns or a WAV recording"
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
 # the command
 
 
@@ -166,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_serve(subparsers)
     add_keys(subparsers)
+    add_talk(subparsers)
     return parser
 
 

@@ -1,0 +1,239 @@
+"""``nur-notebook talk``: one conversation with an agent from the command line.
+
+Creates a session, sends typed turns (``--text``) or a recording (``--wav``, resampled to
+16 kHz mono and streamed at real-time pace, then silence so the server's VAD ends the
+turn), prints the conversation as it happens and writes the agent's voice to a WAV.
+
+    $ nur-notebook talk agt_abc123 --text "Where is order 12345?" --out reply.wav
+    user: Where is order 12345?
+    tool: lookup_order({"order_id": "12345"}) -> {"status": "shipped"} (3.1 ms)
+    agent: Your order 12345 has shipped.
+    turn 1: voice-to-voice 1840 ms | stt - | brain first token 310 ms | ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nur_notebook.protocol.events import (
+    Error,
+    MetricsTurn,
+    ResponseDone,
+    SessionEnded,
+    SpeechStopped,
+    TranscriptUserFinal,
+)
+from nur_notebook.realtime.audio import float_to_pcm16, pcm16_to_float, resample, write_wav
+from nur_notebook.realtime.connection import AsyncSessionConnection
+from nur_notebook.realtime.events import ResponseAudio
+from nur_notebook.realtime.talk_format import EventFormatter
+from nur_notebook.realtime.tools import ToolFunction
+
+#: Input audio is sent in frames of this many milliseconds.
+FRAME_MS = 20
+#: Silence sent after a recording, so the server's VAD hears the turn end (its default is 600 ms).
+TRAILING_SILENCE_MS = 1_200
+#: If the VAD has not ended the turn this long after the silence, the turn is committed.
+COMMIT_AFTER_S = 4.0
+#: After ``response.done``, how long to wait for the turn's ``metrics.turn``.
+METRICS_GRACE_S = 3.0
+
+
+@dataclass
+class TalkPlan:
+    """What to say: typed turns, or one recording (already 16 kHz mono PCM16)."""
+
+    texts: Sequence[str] = ()
+    pcm: bytes | None = None
+    greeting: bool = False
+    #: Seconds to wait for each reply.
+    turn_timeout: float = 180.0
+    #: Stream audio this many times faster than real time (1.0 = real time).
+    pace: float = 1.0
+
+
+@dataclass
+class _Progress:
+    """What the event stream has shown so far, for waiting on turns."""
+
+    user_turns: list[int] = field(default_factory=list)
+    done_turns: set[int] = field(default_factory=set)
+    metrics_turns: set[int] = field(default_factory=set)
+    speech_stopped: int = 0
+    ended: str | None = None
+    errors: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class AudioSink:
+    """Collects the agent's audio at the first sample rate heard (resampling any other)."""
+
+    def __init__(self) -> None:
+        self.sample_rate: int | None = None
+        self._chunks: list[bytes] = []
+
+    def add(self, pcm: bytes, sample_rate: int) -> None:
+        if self.sample_rate is None:
+            self.sample_rate = sample_rate
+        if sample_rate != self.sample_rate:
+            pcm = float_to_pcm16(resample(pcm16_to_float(pcm), sample_rate, self.sample_rate))
+        self._chunks.append(pcm)
+
+    @property
+    def pcm(self) -> bytes:
+        return b"".join(self._chunks)
+
+    def write(self, path: Path) -> float:
+        """Write the audio as a WAV; returns its length in seconds."""
+        rate = self.sample_rate or 24_000
+        pcm = self.pcm
+        write_wav(path, pcm, sample_rate=rate)
+        return len(pcm) / 2 / rate
+
+
+async def run_talk(
+    conn: AsyncSessionConnection,
+    plan: TalkPlan,
+    *,
+    sink: AudioSink,
+    out: Callable[[str], None] = print,
+) -> int:
+    """Drive one conversation on an open connection; the exit status (0 = every reply came)."""
+    progress = _Progress()
+    reader = asyncio.create_task(_read(conn, progress, sink, out, EventFormatter()))
+    try:
+        if plan.greeting:
+            await _wait(progress, lambda: 0 in progress.done_turns, plan.turn_timeout)
+        for text in plan.texts:
+            await _turn(progress, conn.send_text(text), plan, out)
+        if plan.pcm is not None:
+            await _turn(progress, _stream(conn, plan.pcm, progress, plan.pace), plan, out)
+    except TimeoutError:
+        out(f"error: no reply within {plan.turn_timeout:g} s")
+        return 1
+    except _Ended:
+        return 0 if progress.ended not in ("error", None) else 1
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+    return 1 if progress.ended == "error" else 0
+
+
+class _Ended(Exception):
+    """The session ended (or the connection closed) before the plan was done."""
+
+
+async def _turn(
+    progress: _Progress, send: Awaitable[None], plan: TalkPlan, out: Callable[[str], None]
+) -> None:
+    before = len(progress.user_turns)
+    await send
+    await _wait(progress, lambda: len(progress.user_turns) > before, plan.turn_timeout)
+    turn = progress.user_turns[before]
+    await _wait(progress, lambda: turn in progress.done_turns, plan.turn_timeout)
+    try:
+        await _wait(progress, lambda: turn in progress.metrics_turns, METRICS_GRACE_S)
+    except TimeoutError:
+        out(f"turn {turn}: no metrics")
+
+
+async def _wait(progress: _Progress, ready: Callable[[], bool], within: float) -> None:
+    async with asyncio.timeout(within):
+        while not ready():
+            if progress.ended is not None:
+                raise _Ended
+            progress.changed.clear()
+            await progress.changed.wait()
+
+
+async def _stream(
+    conn: AsyncSessionConnection, pcm: bytes, progress: _Progress, pace: float
+) -> None:
+    """Send ``pcm`` then silence at ``pace`` x real time; commit if the VAD stays silent."""
+    frame = FRAME_MS * 32
+    silence = b"\x00\x00" * (TRAILING_SILENCE_MS * 16)
+    stopped_before = progress.speech_stopped
+    users_before = len(progress.user_turns)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    audio = pcm + silence
+    for index, offset in enumerate(range(0, len(audio), frame)):
+        await conn.send_audio(audio[offset : offset + frame])
+        due = start + (index + 1) * FRAME_MS / 1000 / pace
+        await asyncio.sleep(max(0.0, due - loop.time()))
+    heard = lambda: (  # noqa: E731 - a one-line predicate reads best inline
+        progress.speech_stopped > stopped_before or len(progress.user_turns) > users_before
+    )
+    try:
+        await _wait(progress, heard, COMMIT_AFTER_S)
+    except TimeoutError:
+        await conn.commit()  # the VAD did not end the turn: end it by hand
+
+
+async def _read(
+    conn: AsyncSessionConnection,
+    progress: _Progress,
+    sink: AudioSink,
+    out: Callable[[str], None],
+    format_event: EventFormatter,
+) -> None:
+    try:
+        async for event in conn:
+            match event:
+                case ResponseAudio(pcm=pcm, sample_rate=rate):
+                    sink.add(pcm, rate)
+                case TranscriptUserFinal(turn=turn):
+                    progress.user_turns.append(turn)
+                case SpeechStopped():
+                    progress.speech_stopped += 1
+                case ResponseDone(turn=turn):
+                    progress.done_turns.add(turn)
+                case MetricsTurn(turn=turn):
+                    progress.metrics_turns.add(turn)
+                case SessionEnded(reason=reason):
+                    progress.ended = reason
+                case Error():
+                    progress.errors += 1
+                case _:
+                    pass
+            line = format_event(event)
+            if line is not None:
+                out(line)
+            progress.changed.set()
+    except Exception as exc:
+        out(f"error: {exc}")
+        progress.ended = progress.ended or "error"
+    else:
+        progress.ended = progress.ended or "closed"
+    progress.changed.set()
+
+
+def load_tools(specs: Sequence[str]) -> dict[str, ToolFunction]:
+    """Tool functions from ``module:function`` or ``path/to/file.py:function`` specs."""
+    import importlib
+    import importlib.util
+
+    tools: dict[str, ToolFunction] = {}
+    for spec in specs:
+        source, sep, name = spec.rpartition(":")
+        if not sep or not source or not name:
+            raise ValueError(f"--tool takes MODULE:FUNCTION or FILE.py:FUNCTION, got {spec!r}")
+        if source.endswith(".py"):
+            module_spec = importlib.util.spec_from_file_location(Path(source).stem, source)
+            if module_spec is None or module_spec.loader is None:
+                raise ValueError(f"--tool: cannot load {source}")
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(source)
+        fn = getattr(module, name, None)
+        if not callable(fn):
+            raise ValueError(f"--tool: {source} has no function {name!r}")
+        tools[name] = fn
+    return tools
+
+
+__all__ = ["AudioSink", "TalkPlan", "load_tools", "run_talk"]
