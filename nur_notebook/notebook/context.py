@@ -146,6 +146,5 @@ def wait_for_engines(
         if elapsed > timeout:
             progress(f"The speech engines are still loading after {elapsed:.0f} s; carrying on")
             return engine_names(status)
-        stage = status.get("engines", {}).get("stage") or state
-        progress(f"Loading the speech engines ({stage}) ... {elapsed:.0f} s")
+        progress(f"Loading the speech and language engines ... {elapsed:.0f} s")
         time.sleep(1.0)

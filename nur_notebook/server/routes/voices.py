@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from nur_notebook import __version__
 from nur_notebook.server.auth import CurrentAccount
@@ -34,6 +34,27 @@ async def list_voices(account: CurrentAccount) -> Any:
 
 
 @router.get("/health", tags=["server"], summary="Health")
-async def health() -> dict[str, str]:
-    """Liveness probe for local tooling; needs no API key."""
-    return {"status": "ok", "version": __version__}
+async def health(request: Request) -> dict[str, Any]:
+    """Liveness probe for local tooling; needs no API key. ``engines.state`` says whether
+    the speech engines are ``loading``, ``ready``, ``failed`` or ``disabled``."""
+    return {"status": "ok", "version": __version__, "engines": _engines(request)}
+
+
+def _engines(request: Request) -> dict[str, Any]:
+    host = getattr(getattr(request.app.state, "realtime", None), "host", None)
+    if host is None:
+        return {"state": "disabled"}
+    report: dict[str, Any] = {"state": host.state, "load_seconds": host.load_seconds}
+    if host.error:
+        report["error"] = host.error
+    loaded = host.engines
+    if loaded is not None:
+        brain = f"{loaded.brain.name} {getattr(loaded.brain, 'model_name', '')}".strip()
+        tts = ", ".join(sorted({voice.engine for voice in VOICES}))
+        report["names"] = {
+            "vad": loaded.vad.name,
+            "stt": loaded.stt.name,
+            "brain": brain,
+            "tts": tts,
+        }
+    return report
