@@ -1,0 +1,168 @@
+"""The session connection against the real local server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+from conftest import CHAT_PROMPT, LOOKUP_ORDER, SUPPORT_PROMPT, Server
+
+from nur_notebook.client import AsyncNurClient, NurError
+from nur_notebook.realtime import (
+    AsyncSessionConnection,
+    ResponseAudio,
+    SessionClosedError,
+    SessionConnectionError,
+)
+
+TURN_TIMEOUT = 180.0
+
+
+async def _until(conn: AsyncSessionConnection, kind: str, *, turn: int | None = None) -> list[Any]:
+    """Every event up to and including the first ``kind`` (of ``turn``, when given)."""
+    seen: list[Any] = []
+    async with asyncio.timeout(TURN_TIMEOUT):
+        async for event in conn:
+            seen.append(event)
+            if event.type == kind and (turn is None or getattr(event, "turn", None) == turn):
+                return seen
+    raise AssertionError(f"the session ended before {kind}: {[e.type for e in seen]}")
+
+
+async def _session(client: AsyncNurClient, **agent: Any) -> Any:
+    made = await client.agents.create(
+        name="Support",
+        voice_id="joe",
+        system_prompt=agent.pop("system_prompt", SUPPORT_PROMPT),
+        tools=agent.pop("tools", [LOOKUP_ORDER]),
+        **agent,
+    )
+    return await client.agents.sessions.create(agent_id=made.id)
+
+
+# --- Refusals: no engines needed --------------------------------------------------
+
+
+async def test_a_wrong_key_is_refused_when_entering(rest_server: Server) -> None:
+    async with rest_server.client() as client:
+        session = await _session(client)
+    conn = AsyncSessionConnection(session.websocket_url, api_key="nur_sk_wrong")
+    with pytest.raises(SessionClosedError) as caught:
+        await conn.open()
+    assert caught.value.code == 4001
+    assert "invalid API key" in str(caught.value)
+    assert isinstance(caught.value, NurError)
+
+
+async def test_an_unknown_session_is_refused(rest_server: Server) -> None:
+    async with rest_server.client() as client:
+        conn = client.agents.sessions.connect("ses_doesnotexist")
+        with pytest.raises(SessionClosedError) as caught:
+            async with conn:
+                pass
+    assert caught.value.code == 4004
+
+
+async def test_a_server_without_engines_fails_once_with_its_reason(rest_server: Server) -> None:
+    async with rest_server.client() as client:
+        session = await _session(client)
+        conn = client.agents.sessions.connect(session)
+        with pytest.raises(SessionClosedError, match=r"engines|speech") as caught:
+            await conn.open()
+    assert caught.value.code == 1011  # reconnecting could not help: no retry loop
+
+
+async def test_nothing_listening_is_a_clear_connection_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conn = AsyncSessionConnection(f"ws://127.0.0.1:{port}/v1/sessions/ses_x", api_key="k")
+    with pytest.raises(SessionConnectionError, match="cannot open the session socket"):
+        await conn.open()
+
+
+def test_only_websocket_urls_are_accepted() -> None:
+    with pytest.raises(ValueError, match="ws://"):
+        AsyncSessionConnection("http://127.0.0.1:1/v1/sessions/ses_x")
+
+
+# --- Real sessions ----------------------------------------------------------------
+
+
+@pytest.mark.engines
+async def test_a_typed_turn_round_trip(client: AsyncNurClient) -> None:
+    session = await _session(client, system_prompt=CHAT_PROMPT, tools=[])
+    async with client.agents.sessions.connect(session) as conn:
+        await conn.send_text("Hello! What can you help me with?")
+        events = await _until(conn, "metrics.turn")
+    kinds = [e.type for e in events]
+    assert kinds[0] in ("session.created", "session.loading")
+    assert "session.created" in kinds
+    user = next(e for e in events if e.type == "transcript.user.final")
+    assert user.text == "Hello! What can you help me with?"
+    started = next(e for e in events if e.type == "response.started")
+    deltas = "".join(e.text for e in events if e.type == "transcript.agent.delta")
+    final = next(e for e in events if e.type == "transcript.agent.final")
+    assert final.text.strip()
+    assert deltas.strip() == final.text.strip()
+    audio = [e for e in events if isinstance(e, ResponseAudio)]
+    assert audio, "the agent's reply came with audio"
+    assert {a.generation for a in audio} == {started.generation}
+    assert {a.sample_rate for a in audio} == {conn.output_sample_rate} == {24_000}
+    assert sum(a.duration_ms for a in audio) > 500
+    assert audio[-1].last
+    done = next(e for e in events if e.type == "response.done")
+    assert done.status == "completed"
+    metrics = events[-1]
+    assert metrics.turn == user.turn
+    assert metrics.voice_to_voice_ms is not None
+    seqs = [e.seq for e in events if e.seq]
+    assert seqs == sorted(set(seqs))
+
+
+def sync_lookup(order_id: str) -> dict[str, str]:
+    return {"order_id": order_id, "status": "shipped"}
+
+
+async def async_lookup(order_id: str) -> dict[str, str]:
+    await asyncio.sleep(0.05)
+    return {"order_id": order_id, "status": "shipped"}
+
+
+def raising_lookup(order_id: str) -> dict[str, str]:
+    raise LookupError(f"no order {order_id} in the database")
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("handler", [sync_lookup, async_lookup, raising_lookup])
+async def test_tool_calls_are_answered_automatically(client: AsyncNurClient, handler: Any) -> None:
+    calls: list[str] = []
+
+    def recording(order_id: str) -> Any:
+        calls.append(order_id)
+        return handler(order_id)
+
+    async def recording_async(order_id: str) -> Any:
+        calls.append(order_id)
+        return await handler(order_id)
+
+    tool = recording_async if asyncio.iscoroutinefunction(handler) else recording
+    session = await _session(client)
+    async with client.agents.sessions.connect(session, tools={"lookup_order": tool}) as conn:
+        await conn.send_text("Where is my order 12345?")
+        events = await _until(conn, "response.done")
+    call = next(e for e in events if e.type == "tool.call")
+    assert call.name == "lookup_order"
+    assert "12345" in str(call.arguments.get("order_id"))
+    assert calls == [call.arguments["order_id"]]
+    completed = next(e for e in events if e.type == "tool.call.completed")
+    assert completed.call_id == call.call_id
+    if handler is raising_lookup:
+        assert completed.is_error
+        assert completed.output == f"LookupError: no order {calls[0]} in the database"
+    else:
+        assert not completed.is_error
+        assert completed.output == {"order_id": calls[0], "status": "shipped"}
+    assert not [e for e in events if e.type == "error"]
