@@ -115,6 +115,9 @@ class Conversation:
         action = message.get("action") or message.get("type") or message.get("event")
         if action in ("end", "end_session"):
             self.end()
+        elif action == "file_started":  # a WAV picked in the browser: one more user turn
+            with self._cond:
+                self._inputs += 1
         elif action in ("mic_stopped", "mic.stopped", "stop") and self.status == "user_speaking":
             self._bridge.commit()  # the user stopped mid-sentence: that was the turn
 
