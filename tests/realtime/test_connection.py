@@ -166,3 +166,72 @@ async def test_tool_calls_are_answered_automatically(client: AsyncNurClient, han
         assert not completed.is_error
         assert completed.output == {"order_id": calls[0], "status": "shipped"}
     assert not [e for e in events if e.type == "error"]
+
+
+@pytest.mark.engines
+async def test_a_connection_dropped_mid_reply_resumes_with_no_event_lost_or_repeated(
+    client: AsyncNurClient,
+) -> None:
+    session = await _session(client, system_prompt=CHAT_PROMPT, tools=[])
+    events: list[Any] = []
+    async with client.agents.sessions.connect(session) as conn:
+        await conn.send_text("Tell me about the history of the bicycle.")
+        dropped_at: int | None = None
+        async with asyncio.timeout(TURN_TIMEOUT):
+            async for event in conn:
+                events.append(event)
+                if dropped_at is None and isinstance(event, ResponseAudio):
+                    ws = conn.websocket
+                    assert ws is not None
+                    ws.transport.abort()  # the network goes away mid-reply: no close frame
+                    dropped_at = len(events)
+                if event.type == "metrics.turn":
+                    break
+        resume_token = conn.resume_token
+    assert dropped_at is not None
+    kinds = [e.type for e in events]
+    reconnecting = kinds.index("connection.reconnecting")
+    resumed = kinds.index("connection.resumed")
+    assert dropped_at <= reconnecting < resumed
+    assert events[reconnecting].code == 1006
+    assert events[resumed].replayed >= 0
+    assert resume_token is not None
+    # Every numbered event arrived once, in order, with no gap across the drop.
+    seqs = [e.seq for e in events if e.seq]
+    assert seqs == list(range(seqs[0], seqs[-1] + 1))
+    assert kinds.count("transcript.agent.final") == 1
+    assert kinds.count("response.done") == 1
+    deltas = "".join(e.text for e in events if e.type == "transcript.agent.delta")
+    final = next(e for e in events if e.type == "transcript.agent.final")
+    assert deltas.strip() == final.text.strip()
+    # What the client saw is what the server stored.
+    stored = await client.sessions.transcript(session.session_id)
+    agent_lines = [e["text"] for e in stored["entries"] if e["role"] == "agent"]
+    assert agent_lines == [final.text]
+
+
+@pytest.mark.engines
+def test_the_blocking_variant_for_scripts(server: Server) -> None:
+    from nur_notebook.client import NurClient
+
+    with NurClient(api_key=server.api_key, base_url=server.base_url) as client:
+        agent = client.agents.create(
+            name="Support", voice_id="joe", system_prompt=SUPPORT_PROMPT, tools=[LOOKUP_ORDER]
+        )
+        session = client.agents.sessions.create(agent_id=agent.id)
+        conn = client.agents.sessions.connect(session, tools={"lookup_order": sync_lookup})
+        with conn:
+            conn.send_text("Where is my order 12345?")
+            events = []
+            for event in conn:
+                events.append(event)
+                if event.type == "response.done":
+                    break
+            assert conn.last_seq == max(e.seq for e in events)
+        with pytest.raises(StopIteration):
+            next(conn)  # closed: the iterator is over
+    kinds = [e.type for e in events]
+    assert "tool.call" in kinds
+    completed = next(e for e in events if e.type == "tool.call.completed")
+    assert completed.output["status"] == "shipped"
+    assert any(isinstance(e, ResponseAudio) for e in events)
