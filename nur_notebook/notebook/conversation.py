@@ -199,19 +199,9 @@ class Conversation:
                 self._cond.notify_all()
 
     def _settled(self) -> bool:
-        state = self._state
-        if state.ended:
-            return True
-        if state.status in ("connecting", "loading", "reconnecting") or self._sending:
+        if self._sending and not self._state.ended:
             return False
-        if state.responses_started != state.responses_done or state.user_turns < self._inputs:
-            return False
-        if self._expect_greeting and state.responses_done == 0:
-            return False
-        last_user_turn = max(
-            (e["turn"] for e in state.transcript if e["role"] == "user"), default=-1
-        )
-        return not self._inputs or state.last_done_turn >= last_user_turn
+        return self._state.answered(inputs=self._inputs, greeting=self._expect_greeting)
 
     def wait(self, timeout: float = DEFAULT_WAIT_TIMEOUT) -> dict[str, Any] | None:
         """Block until the agent has answered every turn sent so far (or the session

@@ -125,6 +125,22 @@ class ConversationState:
         """Whether the session is over (ended by either side, or a fatal error)."""
         return self.status in ("ended", "error")
 
+    def answered(self, *, inputs: int, greeting: bool) -> bool:
+        """Whether the agent has answered everything: ``inputs`` user turns sent (typed
+        or recorded), and the greeting if one was asked for. True once ended."""
+        if self.ended:
+            return True
+        if self.status in ("connecting", "loading", "reconnecting"):
+            return False
+        if self.responses_started != self.responses_done or self.user_turns < inputs:
+            return False
+        if greeting and self.responses_done == 0:
+            return False
+        last_user_turn = max(
+            (e["turn"] for e in self.transcript if e["role"] == "user"), default=-1
+        )
+        return not inputs or self.last_done_turn >= last_user_turn
+
     def _set_status(self, status: Status) -> set[Field]:
         if self.status == status or self.ended:
             return set()

@@ -210,3 +210,26 @@ def test_reconnect_events_without_seq_are_applied() -> None:
     assert state.status == "reconnecting"
     state.apply({"type": "connection.resumed"}, now=2)
     assert state.status == "listening"
+
+
+def test_answered_waits_for_the_greeting_and_every_turn_sent() -> None:
+    state = ConversationState()
+    assert not state.answered(inputs=0, greeting=False)  # still connecting
+    steps = [
+        (TOOL_TURN[0], False),  # session.created: the greeting has not started
+        (TOOL_TURN[1], False),  # greeting response started
+        (TOOL_TURN[2], False),
+        (TOOL_TURN[3], True),  # greeting done; no user turn sent yet
+    ]
+    for event, expected in steps:
+        state.apply(event, now=0)
+        assert state.answered(inputs=0, greeting=True) is expected, event["type"]
+    # One typed turn sent: not answered until its response is done.
+    for event in TOOL_TURN[4:11]:
+        state.apply(event, now=0)
+        assert not state.answered(inputs=1, greeting=True), event["type"]
+    state.apply(TOOL_TURN[11], now=0)  # response.done of turn 1
+    assert state.answered(inputs=1, greeting=True)
+    assert not state.answered(inputs=2, greeting=True)  # a second turn is still unheard
+    state.apply({"type": "session.ended", "seq": 99, "reason": "max_turns"}, now=0)
+    assert state.answered(inputs=2, greeting=True)  # nothing more will come

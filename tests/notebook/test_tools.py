@@ -208,3 +208,26 @@ def test_redecorating_replaces_the_registry_entry() -> None:
 def test_invalid_tool_name_is_refused() -> None:
     with pytest.raises(ValueError, match="identifier"):
         tool(name="not valid")(lambda: None)
+
+
+async def test_call_from_agent_is_what_the_session_client_runs() -> None:
+    from nur_notebook.realtime.tools import call_tool
+
+    @tool
+    def pick_size(size: Size) -> str:
+        """Pick."""
+        return f"picked {size.name}"
+
+    @tool
+    async def slow_echo(text: str) -> str:
+        """Echo."""
+        return text
+
+    handlers = {t.name: t.call_from_agent for t in (pick_size, slow_echo)}
+    done = await call_tool(handlers, "pick_size", {"size": "small"})
+    assert (done.output, done.is_error) == ("picked SMALL", False)
+    done = await call_tool(handlers, "slow_echo", {"text": "hi"})
+    assert (done.output, done.is_error) == ("hi", False)
+    failed = await call_tool(handlers, "pick_size", {"size": "huge"})
+    assert failed.is_error
+    assert "must be one of ['small', 'large']" in failed.output
