@@ -45,10 +45,9 @@ class SessionConnection:
     def __init__(self, url: str, **options: Any) -> None:
         self.url = url
         self._options = options
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="nur-session-loop", daemon=True
-        )
+        # The loop and its thread are made by ``open``: an unopened connection holds nothing.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._events: queue.Queue[Event | _End] = queue.Queue()
         self._conn: AsyncSessionConnection | None = None
         self._pump_future: concurrent.futures.Future[None] | None = None
@@ -68,13 +67,17 @@ class SessionConnection:
 
     def open(self) -> None:
         """Start the loop thread, open the socket and wait for the first event."""
+        if self._loop is not None:
+            raise RuntimeError("this session connection was already opened")
+        self._loop = loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=loop.run_forever, name="nur-session", daemon=True)
         self._thread.start()
         try:
             self._conn = self._call(self._open(), timeout=None)
         except BaseException:
             self._stop_loop()
             raise
-        self._pump_future = asyncio.run_coroutine_threadsafe(self._pump(self._conn), self._loop)
+        self._pump_future = asyncio.run_coroutine_threadsafe(self._pump(self._conn), loop)
 
     async def _open(self) -> AsyncSessionConnection:
         conn = AsyncSessionConnection(self.url, **self._options)
@@ -165,11 +168,14 @@ class SessionConnection:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the connection runs on (in its own thread)."""
+        if self._loop is None:
+            raise RuntimeError("the session connection is not open")
         return self._loop
 
     def close(self) -> None:
         """Close the socket and stop the loop thread; safe to call twice."""
-        if self._conn is not None and not self._loop.is_closed():
+        if self._conn is not None and self._loop is not None and not self._loop.is_closed():
             self._call(self._conn.close())
             if self._pump_future is not None:
                 with contextlib.suppress(Exception):
@@ -177,15 +183,16 @@ class SessionConnection:
         self._stop_loop()
 
     def _stop_loop(self) -> None:
-        if self._loop.is_closed():
+        loop = self._loop
+        if loop is None or loop.is_closed():
             return
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             # Tool functions run on the loop's default executor: let them finish first.
             with contextlib.suppress(Exception):
-                self._call(self._loop.shutdown_default_executor())
-            self._loop.call_soon_threadsafe(self._loop.stop)
+                self._call(loop.shutdown_default_executor())
+            loop.call_soon_threadsafe(loop.stop)
             self._thread.join(timeout=10)
-        self._loop.close()
+        loop.close()
 
     def _require(self) -> AsyncSessionConnection:
         if self._conn is None:
@@ -193,6 +200,9 @@ class SessionConnection:
         return self._conn
 
     def _call(self, coro: Coroutine[Any, Any, T], *, timeout: float | None = CALL_TIMEOUT) -> T:
+        if self._loop is None or self._loop.is_closed():
+            coro.close()
+            raise RuntimeError("the session connection is not open")
         if threading.current_thread() is self._thread:
             coro.close()
             raise RuntimeError("blocking session methods cannot run on the session's own loop")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from typing import Any
 
 import pytest
@@ -81,6 +82,19 @@ async def test_nothing_listening_is_a_clear_connection_error() -> None:
     conn = AsyncSessionConnection(f"ws://127.0.0.1:{port}/v1/sessions/ses_x", api_key="k")
     with pytest.raises(SessionConnectionError, match="cannot open the session socket"):
         await conn.open()
+
+
+def test_the_blocking_variant_raises_refusals_and_leaves_no_thread(rest_server: Server) -> None:
+    from nur_notebook.client import NurClient
+
+    with NurClient(api_key=rest_server.api_key, base_url=rest_server.base_url) as client:
+        conn = client.agents.sessions.connect("ses_doesnotexist")
+        with pytest.raises(SessionClosedError) as caught, conn:
+            pass
+    assert caught.value.code == 4004
+    assert not [t for t in threading.enumerate() if t.name == "nur-session"]
+    with pytest.raises(RuntimeError, match="not open"):
+        conn.send_text("hello")
 
 
 def test_only_websocket_urls_are_accepted() -> None:
