@@ -388,7 +388,10 @@ def decode_server_event(text: str | bytes) -> ServerEvent | UnknownEvent:
     kind = data.get("type")
     cls = SERVER_EVENTS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        return UnknownEvent(data=data, type=str(kind), seq=int(data.get("seq") or 0))
+        seq = data.get("seq", 0)
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise ProtocolError(ErrorCode.INVALID_EVENT, f"{kind}: field 'seq' must be an integer")
+        return UnknownEvent(data=data, type=str(kind), seq=seq)
     event: ServerEvent = event_from_dict(cls, data, strict=False, event_id=None)
     return event
 

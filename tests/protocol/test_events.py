@@ -98,3 +98,10 @@ def test_bool_is_not_an_int() -> None:
 
 def test_to_dict_puts_type_first() -> None:
     assert next(iter(InputText(text="hi").to_dict())) == "type"
+
+
+@pytest.mark.parametrize("seq", ['"x"', "[1]", "1.5", "true", "null"])
+def test_an_unknown_server_event_with_a_bad_seq_is_a_protocol_error(seq: str) -> None:
+    with pytest.raises(ProtocolError, match="'seq' must be an integer") as caught:
+        decode_server_event(f'{{"type": "future.event", "seq": {seq}}}')
+    assert caught.value.code is ErrorCode.INVALID_EVENT

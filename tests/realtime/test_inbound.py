@@ -89,3 +89,11 @@ def test_session_ended_is_remembered() -> None:
     inbound = Inbound()
     inbound.text('{"type": "session.ended", "reason": "max_turns", "seq": 1}')
     assert inbound.ended
+
+
+def test_an_unknown_event_with_a_bad_seq_is_reported_not_raised() -> None:
+    inbound = Inbound()
+    (event,) = inbound.text('{"type": "future.event", "seq": "7"}')
+    assert isinstance(event, Error)
+    assert "seq" in event.message
+    assert inbound.last_seq == 0
