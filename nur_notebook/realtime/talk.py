@@ -115,7 +115,8 @@ async def run_talk(
         out(f"error: no reply within {plan.turn_timeout:g} s")
         return 1
     except _Ended:
-        return 0 if progress.ended not in ("error", None) else 1
+        # The session ended on its own (max_turns, expiry): fine. A lost connection is not.
+        return 1 if progress.ended in ("error", "closed") else 0
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
