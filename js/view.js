@@ -1,7 +1,7 @@
 // DOM of the conversation widget: built once, then redrawn from the reducer's state. Text goes
 // through textContent only (transcripts and tool output are untrusted).
 
-import { brief, latencyBar, latencyScale } from "./timeline.js";
+import { STAGES, brief, latencyBar, latencyScale } from "./timeline.js";
 
 /**
  * @param {string} tag
@@ -56,7 +56,9 @@ export function build() {
   );
   const fileButton = h("label", { class: "nur-file", title: "Send a WAV file as speech" }, [file, "WAV\u2026"]);
   const end = h("button", { type: "button", class: "nur-end", title: "End the session" }, ["End"]);
-  const root = h("div", { class: "nur-conv" }, [
+  // Keys typed inside the widget are not notebook shortcuts (Enter would enter edit mode,
+  // "a"/"b" would insert cells): Lumino stops matching at this attribute.
+  const root = h("div", { class: "nur-conv", "data-lm-suppress-shortcuts": "true" }, [
     h("div", { class: "nur-head" }, [title, meta, status]),
     notice,
     h("div", { class: "nur-body" }, [
@@ -66,11 +68,16 @@ export function build() {
         tools,
         h("div", { class: "nur-side-title" }, ["Latency per turn"]),
         latency,
+        h(
+          "div",
+          { class: "nur-legend" },
+          STAGES.map(([stage, label]) => h("span", {}, [h("i", { class: `nur-seg-${stage}` }), label])),
+        ),
       ]),
     ]),
     h("div", { class: "nur-controls" }, [mic, level, speaker, form, fileButton, end]),
   ]);
-  return { root, status, title, meta, notice, transcript, tools, latency, mic, level, speaker, input, form, file, end };
+  return { root, status, title, meta, notice, transcript, tools, latency, mic, level, speaker, input, send, form, file, fileButton, end };
 }
 
 /** @typedef {ReturnType<typeof build>} Parts */
@@ -161,6 +168,8 @@ export function draw(p, s, agent) {
   p.mic.toggleAttribute("disabled", over);
   p.input.disabled = over;
   p.file.disabled = over;
+  p.send.toggleAttribute("disabled", over);
+  p.fileButton.classList.toggle("nur-disabled", over);
   p.end.toggleAttribute("disabled", over);
 }
 

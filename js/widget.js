@@ -151,13 +151,23 @@ function render({ model, el }) {
 
   parts.mic.addEventListener("click", () => (audio.mic ? stopMic() : startMic()));
 
-  parts.form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
+  const sendText = () => {
     const text = parts.input.value.trim();
     if (!text) return;
     audio.player.ensure();
     model.send({ type: "text", text });
     parts.input.value = "";
+  };
+  parts.form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    sendText();
+  });
+  parts.input.addEventListener("keydown", (ev) => {
+    ev.stopPropagation(); // typing here never drives the notebook
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      sendText();
+    }
   });
 
   parts.file.addEventListener("change", async () => {

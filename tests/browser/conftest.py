@@ -1,0 +1,87 @@
+"""Fixtures of the browser tests: Jupyter servers, Chromium with a fake microphone, WAVs."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser_harness import CHROMIUM, REPO, JupyterServer, chromium_args, speech_wav
+
+SHOTS = Path("/tmp/shots")
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no browser at {CHROMIUM}"
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not (REPO / "nur_notebook" / "notebook" / "static" / "widget.js").exists():
+        return "the widget bundle is not built (npm run build)"
+    return None
+
+
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def jupyter(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    server = JupyterServer(request.param, tmp_path_factory.mktemp(f"jupyter-{request.param}"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright_sync() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def order_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("wav") / "order.wav"
+    return speech_wav("Hello. Can you check the status of order one two three four five?", path)
+
+
+@pytest.fixture
+def browser(playwright_sync: Any, order_wav: Path) -> Iterator[Any]:
+    """Chromium whose microphone plays ``order_wav`` once, then silence."""
+    b = playwright_sync.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=chromium_args(order_wav)
+    )
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.nur_errors = errors
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    """Screenshot of the widget (or the page when there is none) into /tmp/shots/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    widget = page.locator(".nur-conv").first
+    if widget.count():
+        widget.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path))
+    return path
