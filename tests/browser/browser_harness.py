@@ -39,8 +39,14 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
     """A minimal nbformat-4 notebook of code cells."""
     nb = {
         "cells": [
-            {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
-             "outputs": [], "source": src}
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"c{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": src,
+            }
             for i, src in enumerate(cells)
         ],
         "metadata": {
@@ -68,7 +74,9 @@ class JupyterServer:
         # No "get notified about Jupyter news?" toast over the widget.
         (config / "labconfig").mkdir(exist_ok=True)
         (config / "labconfig" / "page_config.json").write_text(
-            json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+            json.dumps(
+                {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+            )
         )
         env = dict(os.environ)
         env.update(
@@ -80,10 +88,17 @@ class JupyterServer:
         )
         app = "JupyterNotebookApp" if flavour == "notebook" else "LabApp"
         args = [
-            sys.executable, "-m", "jupyter", flavour, "--no-browser",
-            f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-            "--ServerApp.allow_root=True", f"--ServerApp.root_dir={self.root}",
+            sys.executable,
+            "-m",
+            "jupyter",
+            flavour,
+            "--no-browser",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={self.root}",
             f"--{app}.expose_app_in_browser=True",
         ]
         if not nodelay:
@@ -149,9 +164,15 @@ def speech_wav(text: str, path: Path, *, rate: int = 48000, voice: str = "en-us"
 
 def chromium_args(wav: Path | None, *, fake_ui: bool = True) -> list[str]:
     args = [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required",
     ]
     if fake_ui:
         args.append("--use-fake-ui-for-media-stream")

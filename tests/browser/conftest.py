@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from browser_harness import CHROMIUM, REPO, JupyterServer, chromium_args, speech_wav
 
 SHOTS = Path("/tmp/shots")
@@ -26,7 +25,9 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+def jupyter(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[JupyterServer]:
     reason = _missing()
     if reason:
         pytest.skip(reason)

@@ -12,13 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import JupyterServer, kernel_eval, kernel_json, open_notebook, run_all
-from browser_harness import wait_kernel, write_notebook
+from browser_harness import (
+    JupyterServer,
+    kernel_eval,
+    kernel_json,
+    open_notebook,
+    run_all,
+    wait_kernel,
+    write_notebook,
+)
 from conftest import shot
 
 pytestmark = pytest.mark.browser
 
-ECHO = '''\
+ECHO = """\
 import math, struct
 from nur_notebook.notebook.widget import ConversationWidget
 
@@ -55,7 +62,7 @@ def envelope():
     return out
 
 w
-'''
+"""
 
 TIMELINE = """\
 w.push_event({"type": "tool.call", "call_id": "call_1", "name": "lookup_order",
@@ -190,7 +197,9 @@ def test_timeline_and_messages(page: Any, jupyter: JupyterServer) -> None:
 
     notice = page.get_by_role("alert")
     kernel_eval(page, 'w.push_event({"type": "connection.reconnecting", "attempt": 1})')
-    page.wait_for_function("() => document.querySelector('.nur-notice').dataset.code === 'reconnecting'")
+    page.wait_for_function(
+        "() => document.querySelector('.nur-notice').dataset.code === 'reconnecting'"
+    )
     assert "reconnecting" in notice.inner_text()
     shot(page, f"reconnecting-{jupyter.flavour}")
 
@@ -212,9 +221,7 @@ def test_timeline_and_messages(page: Any, jupyter: JupyterServer) -> None:
     shot(page, f"ended-{jupyter.flavour}")
 
 
-def test_microphone_denied_is_explained(
-    playwright_sync: Any, jupyter: JupyterServer
-) -> None:
+def test_microphone_denied_is_explained(playwright_sync: Any, jupyter: JupyterServer) -> None:
     from browser_harness import CHROMIUM, chromium_args
 
     browser = playwright_sync.chromium.launch(
