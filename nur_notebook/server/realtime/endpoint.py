@@ -78,12 +78,13 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
         error = ev.Error(code=ErrorCode.ENGINES_UNAVAILABLE, message=message, fatal=True)
         await websocket.send_text(encode_event(error))
         return await _refuse(websocket, CloseCode.INTERNAL_ERROR, "engines unavailable")
+    conn = Connection(websocket)
     try:
         last_seq, token = _resume_params(websocket)
         runtime = await hub.runtime_for(record, agent)
-        conn = Connection(websocket)
         await runtime.attach(conn, last_seq=last_seq, resume_token=token)
     except ProtocolError as exc:
+        await conn.abort()
         error = ev.Error(code=exc.code, message=exc.message, fatal=True)
         await websocket.send_text(encode_event(error))
         return await _refuse(websocket, exc.close_code or CloseCode.INTERNAL_ERROR, exc.message)

@@ -2,7 +2,7 @@
 
 Each session has one bucket for JSON events and one for audio frames. A client that
 empties a bucket gets ``error{code: rate_limited}`` for the dropped input; one that
-keeps flooding (``strikes`` refusals in a row without the bucket recovering) is
+keeps flooding (``strikes`` refusals with no quiet second between them) is
 disconnected with close code 4008. Other sessions never notice.
 """
 
@@ -28,24 +28,36 @@ class RateLimit:
 class TokenBucket:
     """Classic token bucket; ``take`` says whether one more item may pass now."""
 
-    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        quiet_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.quiet_s = quiet_s
         self.limit = limit
         self._clock = clock
         self._tokens = limit.burst
         self._stamp = clock()
+        self._last_refusal = float("-inf")
+        #: Refusals since the flood began: the count restarts only after ``quiet_s``
+        #: without a refusal (a flood lets one item through per refill; that is no pause).
         self.refused_in_a_row = 0
 
     def take(self, cost: float = 1.0) -> bool:
-        """Spend ``cost`` tokens if available; count refusals in a row otherwise."""
+        """Spend ``cost`` tokens if available; count the refusals of a flood otherwise."""
         now = self._clock()
         elapsed = max(0.0, now - self._stamp)
         self._stamp = now
         self._tokens = min(self.limit.burst, self._tokens + elapsed * self.limit.rate)
         if self._tokens >= cost:
             self._tokens -= cost
-            self.refused_in_a_row = 0
+            if now - self._last_refusal >= self.quiet_s:
+                self.refused_in_a_row = 0
             return True
         self.refused_in_a_row += 1
+        self._last_refusal = now
         return False
 
     @property

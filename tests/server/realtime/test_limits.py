@@ -25,14 +25,16 @@ def test_burst_then_refill_at_rate() -> None:
     assert sum(bucket.take() for _ in range(10)) == 5  # capped at the burst
 
 
-def test_refusals_in_a_row_reset_on_success() -> None:
+def test_refusal_count_restarts_only_after_a_quiet_second() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(RateLimit(rate=1, burst=1), clock=clock)
+    bucket = TokenBucket(RateLimit(rate=100, burst=1), quiet_s=1.0, clock=clock)
     bucket.take()
-    for _ in range(3):
+    for _ in range(50):  # a flood: one item per refill gets through, the rest are refused
+        clock.now += 0.005
         bucket.take()
-    assert bucket.refused_in_a_row == 3
-    clock.now += 1
+        bucket.take()
+    assert bucket.refused_in_a_row >= 50
+    clock.now += 1.5
     assert bucket.take()
     assert bucket.refused_in_a_row == 0
 
