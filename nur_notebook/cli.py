@@ -59,6 +59,12 @@ def add_serve(subparsers: _Subparsers) -> None:
         action="store_false",
         help="serve REST only, without loading the speech and language engines",
     )
+    parser.add_argument(
+        "--brain-url",
+        default=None,
+        help="an OpenAI-compatible chat endpoint to use as the brain (default: the packaged model)",
+    )
+    parser.add_argument("--brain-model", default=None, help="the model name for --brain-url")
     _data_dir_option(parser)
     parser.set_defaults(func=run_serve)
 
@@ -72,7 +78,12 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     try:
         config = ServerConfig(
-            data_dir=_data_dir(args), host=args.host, port=args.port, engines=args.engines
+            data_dir=_data_dir(args),
+            host=args.host,
+            port=args.port,
+            engines=args.engines,
+            brain_url=args.brain_url,
+            brain_model=args.brain_model,
         )
         serve(config)
     except OSError as error:

@@ -49,6 +49,17 @@ class ServerConfig:
     #: Load the offline speech and language engines (False: REST only, sessions refuse
     #: to talk). Tests of the REST API and tooling that never talks turn them off.
     engines: bool = True
+    #: An OpenAI-compatible chat endpoint (Ollama, llama.cpp's server, vLLM) to use as the
+    #: brain instead of the packaged GGUF, e.g. ``http://127.0.0.1:11434/v1``.
+    brain_url: str | None = None
+    #: The model name to ask ``brain_url`` for.
+    brain_model: str | None = None
+
+    # Sessions
+    #: Silence after speech that ends a user turn (a session may change it).
+    vad_silence_ms: int = 600
+    #: How long a tool call waits for the client's result before it becomes an error.
+    tool_timeout_ms: int = 15_000
 
     # Start-up
     #: Create an API key (and write ``<data_dir>/api_key``) when none is usable.
