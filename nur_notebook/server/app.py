@@ -143,7 +143,10 @@ def serve(config: ServerConfig, *, out: TextIO = sys.stdout) -> None:
         await task
 
     try:
-        asyncio.run(run())
+        # uvloop when installed (uvicorn's choice), else the default asyncio loop.
+        loop_factory = server.config.get_loop_factory()
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(run())
     finally:
         sock.close()
         _forget_server_info(config)
@@ -158,7 +161,9 @@ def _request_exit(server: uvicorn.Server) -> None:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # protocol says TCP, and without it keep-alive responses stall ~40 ms (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

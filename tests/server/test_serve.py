@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 from rest_support import SEED_AGENT, live_server, stop, wait_gone
 
+from nur_notebook.server.app import _bind
+
 
 def test_serve_announces_itself_and_answers_the_seed_examples(tmp_path: Path) -> None:
     with live_server(tmp_path) as server:
@@ -88,3 +90,14 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert not (tmp_path / "server.json").exists()
+
+
+def test_the_listening_socket_says_tcp_so_responses_are_not_delayed() -> None:
+    # asyncio sets TCP_NODELAY only on accepted sockets whose protocol is IPPROTO_TCP;
+    # without it, keep-alive responses wait ~40 ms for a delayed ACK.
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[1] > 0
+    finally:
+        sock.close()
