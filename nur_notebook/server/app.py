@@ -144,7 +144,8 @@ def serve(config: ServerConfig, *, out: TextIO = sys.stdout) -> None:
 
     try:
         # uvloop when installed (uvicorn's choice), else the default asyncio loop.
-        loop_factory = server.config.get_loop_factory()
+        get_loop_factory = getattr(server.config, "get_loop_factory", None)
+        loop_factory = get_loop_factory() if get_loop_factory is not None else None
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             runner.run(run())
     finally:
