@@ -62,7 +62,14 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
 class JupyterServer:
     """One ``jupyter lab`` or ``jupyter notebook`` process for a test module."""
 
-    def __init__(self, flavour: Flavour, base: Path, *, nodelay: bool = True) -> None:
+    def __init__(
+        self,
+        flavour: Flavour,
+        base: Path,
+        *,
+        nodelay: bool = True,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.flavour = flavour
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -86,6 +93,7 @@ class JupyterServer:
             IPYTHONDIR=str(base / "ipython"),
             PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p),
         )
+        env.update(extra_env or {})
         app = "JupyterNotebookApp" if flavour == "notebook" else "LabApp"
         args = [
             sys.executable,

@@ -1,0 +1,135 @@
+"""The whole flow in a browser: a spoken question about an order, answered through a tool.
+
+JupyterLab 4 and Notebook 7, headless Chromium whose fake microphone plays an eSpeak NG WAV,
+the notebook kit's magics, the local Nur server with its real engines. Asserted through the
+DOM and through the kernel's ``Conversation``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_harness import (
+    JupyterServer,
+    kernel_json,
+    open_notebook,
+    run_all,
+    wait_kernel,
+    write_notebook,
+)
+from conftest import _missing, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.engines]
+
+CELLS = [
+    "%load_ext nur_notebook",
+    '''\
+import nur_notebook
+
+@nur_notebook.tool
+def lookup_order(order_id: str) -> dict:
+    """Look up order status by ID.
+
+    Args:
+        order_id: The order number, digits only.
+    """
+    digits = "".join(ch for ch in order_id if ch.isdigit())
+    return {"order_id": digits, "status": "shipped", "carrier": "DHL"}
+''',
+    """\
+%%nur_agent Order Desk --tools lookup_order --max-turns 10 --as support
+You are a customer support agent for an online store.
+When the customer asks about an order, call lookup_order with the order number,
+then tell them the status in one short sentence.
+""",
+]
+
+
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[JupyterServer]:
+    """Jupyter whose kernels start (or reuse) one local Nur server in a temporary data dir."""
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    data = tmp_path_factory.getbasetemp() / "nur-data"
+    data.mkdir(exist_ok=True)
+    env = {"NUR_NOTEBOOK_DATA_DIR": str(data), "NUR_API_KEY": ""}
+    base = tmp_path_factory.mktemp(f"stack-{request.param}")
+    server = JupyterServer(request.param, base, extra_env=env)
+    try:
+        yield server
+    finally:
+        server.stop()
+        _stop_nur_server(data)
+
+
+def _stop_nur_server(data: Path) -> None:
+    info = data / "server.json"
+    if not info.exists():
+        return
+    pid = int(json.loads(info.read_text()).get("pid") or 0)
+    if pid > 0:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def test_spoken_order_question_runs_the_tool_and_gets_answered(
+    page: Any, stack: JupyterServer
+) -> None:
+    write_notebook(stack.root / "support.ipynb", CELLS)
+    open_notebook(page, stack, "support.ipynb")
+    run_all(page)
+    page.locator(".nur-conv").wait_for(timeout=240_000)
+    wait_kernel(page, "'support' in dir()", timeout=240, what="the support conversation")
+    wait_kernel(
+        page, "support.status not in ('connecting', 'loading')", timeout=240, what="a live session"
+    )
+
+    page.get_by_role("button", name="Start microphone").click()
+    page.get_by_role("button", name="Stop microphone").wait_for(timeout=15_000)
+
+    calls = wait_kernel(page, "support.tool_calls", timeout=180, what="the lookup_order call")
+    assert calls[0]["name"] == "lookup_order"
+    assert "".join(ch for ch in str(calls[0]["arguments"]["order_id"]) if ch.isdigit()) == "12345"
+    assert calls[0]["is_error"] is False
+    assert calls[0]["output"]["status"] == "shipped"
+
+    answer = wait_kernel(
+        page,
+        "[t['text'] for t in support.transcript if t['role'] == 'agent' and t['text']]",
+        timeout=180,
+        what="the agent's answer",
+    )
+    assert "shipped" in " ".join(answer).lower()
+    heard = " ".join(
+        kernel_json(page, "[t['text'] for t in support.transcript if t['role'] == 'user']")
+    ).lower()
+    assert "order" in heard
+
+    # The same conversation on the page: the user's words, the tool, the answer, and the
+    # agent's voice played by the browser.
+    page.locator('.nur-tool[data-name="lookup_order"][data-state="ok"]').wait_for(timeout=30_000)
+    user_line = page.locator('.nur-line[data-role="user"]').first
+    assert "order" in user_line.inner_text().lower()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.nur-line[data-role=agent]')]"
+        ".some((e) => /shipped/i.test(e.textContent))",
+        timeout=60_000,
+    )
+    page.wait_for_function(
+        "() => Number(document.querySelector('.nur-conv').dataset.playedMs) > 500",
+        timeout=60_000,
+    )
+    shot(page, f"conversation-{stack.flavour}")
+    page.get_by_role("button", name="Stop microphone").click()
+    assert not [e for e in page.nur_errors if "nur" in e.lower()]
