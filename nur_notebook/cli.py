@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nur_notebook import __version__
+
+if TYPE_CHECKING:
+    from nur_notebook.server.store import Store
 
 _Subparsers = Any  # argparse's sub-parser action has no public type
 
@@ -119,7 +123,7 @@ def add_keys(subparsers: _Subparsers) -> None:
 def run_keys_create(args: argparse.Namespace) -> int:
     from nur_notebook.server.auth import create_api_key
 
-    with _open_store(args) as store:
+    with _open_store(args, must_exist=False) as store:
         made = create_api_key(store, label=args.label)
     print(f"{made.record.key_id}\t{made.secret}")
     print("Shown once. Use it as: export NUR_API_KEY=<the key above>", file=sys.stderr)
@@ -132,9 +136,8 @@ def run_keys_list(args: argparse.Namespace) -> int:
     print("KEY_ID\tPREFIX\tLABEL\tCREATED\tSTATUS")
     for record in records:
         status = "revoked" if record.revoked_at is not None else "active"
-        print(
-            f"{record.key_id}\t{record.prefix}...\t{record.label}\t{_when(record.created_at)}\t{status}"
-        )
+        when = _when(record.created_at)
+        print(f"{record.key_id}\t{record.prefix}...\t{record.label}\t{when}\t{status}")
     return 0
 
 
@@ -148,18 +151,25 @@ def run_keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-class _open_store:
-    def __init__(self, args: argparse.Namespace) -> None:
-        from nur_notebook.server.config import DATABASE_FILE
-        from nur_notebook.server.store import Store
+@contextmanager
+def _open_store(args: argparse.Namespace, *, must_exist: bool = True) -> Iterator[Store]:
+    from nur_notebook.server.config import DATABASE_FILE
+    from nur_notebook.server.store import Store
 
-        self._store = Store(_data_dir(args) / DATABASE_FILE)
+    path = _data_dir(args) / DATABASE_FILE
+    if must_exist and not path.exists():
+        raise _CommandError(
+            f"no server data in {path.parent} (start the server once, or --data-dir)"
+        )
+    store = Store(path)
+    try:
+        yield store
+    finally:
+        store.close()
 
-    def __enter__(self) -> Any:
-        return self._store
 
-    def __exit__(self, *exc: object) -> None:
-        self._store.close()
+class _CommandError(Exception):
+    """A failure the command reports in one line (exit status 1)."""
 
 
 def _when(epoch: float) -> str:
@@ -198,7 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nur-notebook`` with ``argv`` (default: the process arguments); the exit status."""
     args = build_parser().parse_args(argv)
-    status: int = args.func(args)
+    try:
+        status: int = args.func(args)
+    except _CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return status
 
 

@@ -81,20 +81,27 @@ def authenticate_bearer(store: Store, authorization: str | None) -> Account | No
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer nur_sk_...`")
 
 
+def check_authorization(store: Store, authorization: str | None) -> Account:
+    """The account of an ``Authorization`` header value, or the API's 401 error."""
+    scheme, _, secret = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise unauthorized(
+            "Missing API key: send 'Authorization: Bearer <key>'.", code="missing_api_key"
+        )
+    account = authenticate_bearer(store, authorization)
+    if account is None:
+        raise unauthorized("Invalid or revoked API key.", code="invalid_api_key")
+    return account
+
+
 def require_account(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
     """FastAPI dependency: the caller's account, or a 401 in the API's error shape."""
-    if credentials is None:
-        raise unauthorized(
-            "Missing API key: send 'Authorization: Bearer <key>'.", code="missing_api_key"
-        )
+    del credentials  # declared for the OpenAPI security scheme; the header is read below
     store: Store = request.app.state.store
-    account = authenticate_bearer(store, f"Bearer {credentials.credentials}")
-    if account is None:
-        raise unauthorized("Invalid or revoked API key.", code="invalid_api_key")
-    return account
+    return check_authorization(store, request.headers.get("authorization"))
 
 
 CurrentAccount = Annotated[Account, Depends(require_account)]

@@ -154,6 +154,15 @@ async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith("/v1/"):
+        # FastAPI parses a JSON body before it runs the auth dependency: answer an
+        # unauthenticated request with its 401 rather than with what is wrong in its body.
+        from nur_notebook.server.auth import check_authorization  # auth imports this module
+
+        try:
+            check_authorization(request.app.state.store, request.headers.get("authorization"))
+        except ApiError as error:
+            return error_response(error, request)
     return error_response(from_validation_error(exc.errors()), request)
 
 

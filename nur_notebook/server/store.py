@@ -10,6 +10,7 @@ one).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -236,19 +237,9 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO agents (id, account_id, name, voice_id, system_prompt, language,"
-                " tools, max_turns, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    agent.id,
-                    account_id,
-                    name,
-                    voice_id,
-                    system_prompt,
-                    language,
-                    json.dumps(tools),
-                    max_turns,
-                    agent.status,
-                    agent.created_at,
-                ),
+                " tools, max_turns, status, created_at) VALUES (:id, :account_id, :name,"
+                " :voice_id, :system_prompt, :language, :tools, :max_turns, :status, :created_at)",
+                {**dataclasses.asdict(agent), "tools": json.dumps(tools)},
             )
         return agent
 
@@ -331,16 +322,9 @@ class Store:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, account_id, agent_id, metadata, initial_message,"
-                " status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-                (
-                    session.session_id,
-                    account_id,
-                    agent_id,
-                    json.dumps(metadata),
-                    initial_message,
-                    session.created_at,
-                    session.expires_at,
-                ),
+                " status, created_at, expires_at) VALUES (:session_id, :account_id, :agent_id,"
+                " :metadata, :initial_message, 'active', :created_at, :expires_at)",
+                {**dataclasses.asdict(session), "metadata": json.dumps(metadata)},
             )
         return session
 
@@ -383,41 +367,23 @@ class Store:
 
 
 def _key(row: sqlite3.Row) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        key_id=row["key_id"],
-        account_id=row["account_id"],
-        prefix=row["prefix"],
-        label=row["label"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-    )
+    return ApiKeyRecord(**{name: row[name] for name in _KEY_FIELDS})
 
 
 def _agent(row: sqlite3.Row) -> AgentRecord:
-    return AgentRecord(
-        id=row["id"],
-        account_id=row["account_id"],
-        name=row["name"],
-        voice_id=row["voice_id"],
-        system_prompt=row["system_prompt"],
-        language=row["language"],
-        tools=json.loads(row["tools"]),
-        max_turns=row["max_turns"],
-        status=row["status"],
-        created_at=row["created_at"],
-    )
+    fields = {name: row[name] for name in _AGENT_FIELDS}
+    return AgentRecord(**{**fields, "tools": json.loads(row["tools"])})
 
 
 def _session(row: sqlite3.Row) -> SessionRecord:
+    fields = {name: row[name] for name in _SESSION_FIELDS}
     return SessionRecord(
-        session_id=row["id"],
-        account_id=row["account_id"],
-        agent_id=row["agent_id"],
-        metadata=json.loads(row["metadata"]),
-        initial_message=row["initial_message"],
-        status=row["status"],
-        ended_reason=row["ended_reason"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        ended_at=row["ended_at"],
+        **{**fields, "session_id": row["id"], "metadata": json.loads(row["metadata"])}
     )
+
+
+_KEY_FIELDS = [f.name for f in dataclasses.fields(ApiKeyRecord)]
+_AGENT_FIELDS = [f.name for f in dataclasses.fields(AgentRecord) if f.name != "tools"]
+_SESSION_FIELDS = [
+    f.name for f in dataclasses.fields(SessionRecord) if f.name not in ("session_id", "metadata")
+]

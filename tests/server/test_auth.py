@@ -47,6 +47,23 @@ async def test_every_route_needs_a_valid_key(
     assert (error["type"], error["code"]) == ("authentication_error", code)
 
 
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        (b'{"name": ', {}),
+        (b"[]", {"Authorization": "Bearer nur_sk_wrong"}),
+        (b'{"name": 42}', {"Authorization": "Basic abc"}),
+    ],
+)
+async def test_auth_is_checked_before_the_body(
+    anonymous: httpx.AsyncClient, content: bytes, headers: dict[str, str]
+) -> None:
+    headers = {**headers, "Content-Type": "application/json"}
+    response = await anonymous.post("/v1/agents/create", content=content, headers=headers)
+    assert response.status_code == 401
+    assert error_of(response)["type"] == "authentication_error"
+
+
 async def test_health_needs_no_key(anonymous: httpx.AsyncClient) -> None:
     response = await anonymous.get("/health")
     assert response.status_code == 200

@@ -53,3 +53,10 @@ def test_the_parser_has_serve_and_keys(capsys: pytest.CaptureFixture[str]) -> No
         build_parser().parse_args(["keys"])
     assert main(["serve", "--port", "70000"]) == 2
     assert "--port must be 0-65535" in capsys.readouterr().err
+
+
+def test_keys_list_on_an_empty_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    result = nur("keys", "list", "--data-dir", str(tmp_path / "nothing"))
+    assert result.returncode == 1
+    assert "no server data in" in result.stderr
+    assert not (tmp_path / "nothing").exists()
