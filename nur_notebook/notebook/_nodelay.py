@@ -4,8 +4,8 @@ jupyter_server's kernel WebSocket leaves Nagle's algorithm on, so a small kernel
 message that follows another one waits for the browser's delayed ACK: about 45 ms on every
 agent-audio chunk and live transcript update (measured in ``bench/relay.py``). This
 extension turns Nagle off for kernel WebSockets as they open. It ships enabled with the
-package (``jupyter-config/jupyter_server_config.d/nur_notebook.json``); to compare, run the
-server with ``--ServerApp.jpserver_extensions='{"nur_notebook.notebook._nodelay": false}'``.
+package (``jupyter-config/jupyter_server_config.d/nur_notebook.json``); to compare, set it to
+``false`` in that file (``bench/relay.py`` measures both).
 
 It imports nothing from the rest of the package, so loading it costs the server nothing.
 """

@@ -73,6 +73,8 @@ class ConversationWidget(anywidget.AnyWidget):
         self._pongs: deque[dict[str, float]] = deque(maxlen=_KEEP_SAMPLES)
         self._ping_id = 0
         self.frames_received = 0
+        #: The browser's wall-clock stamp (ms) of the latest microphone frame, for benchmarks.
+        self.last_frame_t: float | None = None
         self.on_msg(self._on_custom)
 
     # --- callbacks registered by the Conversation ----------------------------------
@@ -146,6 +148,7 @@ class ConversationWidget(anywidget.AnyWidget):
             self.frames_received += 1
             sent = content.get("t")
             if isinstance(sent, (int, float)):
+                self.last_frame_t = float(sent)
                 self._uplink_ms.append(_ms() - float(sent))
             pcm = bytes(buffers[0])
             if len(pcm) % 2:

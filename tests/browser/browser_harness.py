@@ -78,6 +78,9 @@ class JupyterServer:
         self.url = f"http://127.0.0.1:{self.port}"
         config = base / "config"
         shutil.copytree(REPO / "jupyter-config", config, dirs_exist_ok=True)
+        if not nodelay:  # the stock kernel WebSocket, for comparison
+            ext = {"ServerApp": {"jpserver_extensions": {"nur_notebook.notebook._nodelay": False}}}
+            (config / "jupyter_server_config.d" / "nur_notebook.json").write_text(json.dumps(ext))
         # No "get notified about Jupyter news?" toast over the widget.
         (config / "labconfig").mkdir(exist_ok=True)
         (config / "labconfig" / "page_config.json").write_text(
@@ -109,8 +112,6 @@ class JupyterServer:
             f"--ServerApp.root_dir={self.root}",
             f"--{app}.expose_app_in_browser=True",
         ]
-        if not nodelay:
-            args.append('--ServerApp.jpserver_extensions={"nur_notebook.notebook._nodelay": false}')
         self.log_path = base / "jupyter.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
