@@ -35,6 +35,7 @@ from nur_notebook import __version__
 from nur_notebook.server.auth import BootstrapKey, ensure_api_key
 from nur_notebook.server.config import ServerConfig
 from nur_notebook.server.errors import RequestContextMiddleware, install_error_handlers
+from nur_notebook.server.ids import iso_utc
 from nur_notebook.server.routes import ROUTERS
 from nur_notebook.server.routes.common import ServerHooks
 from nur_notebook.server.store import Store
@@ -185,7 +186,8 @@ def _base_url(host: str, port: int) -> str:
 
 
 def _announce(config: ServerConfig, base_url: str, key: BootstrapKey | None, out: TextIO) -> None:
-    info: dict[str, Any] = {"base_url": base_url, "pid": os.getpid(), "started_at": time.time()}
+    started_at = iso_utc(time.time())
+    info: dict[str, Any] = {"base_url": base_url, "pid": os.getpid(), "started_at": started_at}
     tmp = config.server_info_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(info) + "\n", encoding="utf-8")
     tmp.replace(config.server_info_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ def test_serve_announces_itself_and_answers_the_seed_examples(tmp_path: Path) ->
         info = json.loads((tmp_path / "server.json").read_text())
         assert server.first_line == f"Nur server listening on {server.base_url}"
         assert info["pid"] == server.process.pid
-        assert isinstance(info["started_at"], float)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", info["started_at"])
         headers = {"Authorization": f"Bearer {server.api_key}"}
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as http:
             agent = http.post("/v1/agents/create", json=SEED_AGENT).json()
