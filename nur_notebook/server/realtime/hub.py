@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from nur_notebook.server.pipeline.base import ToolSpec
 from nur_notebook.server.realtime.engines import EngineHost
-from nur_notebook.server.realtime.responder import AgentProfile
-from nur_notebook.server.realtime.runtime import RuntimeOptions, SessionInfo, SessionRuntime
+from nur_notebook.server.realtime.profile import AgentProfile, RuntimeOptions, SessionInfo
+from nur_notebook.server.realtime.runtime import SessionRuntime
 from nur_notebook.server.realtime.transcripts import TranscriptStore
 from nur_notebook.server.store import AgentRecord, SessionRecord, SessionStatus, Store
 

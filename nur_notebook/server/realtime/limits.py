@@ -11,6 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
+
+from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,50 @@ class TokenBucket:
     @property
     def tokens(self) -> float:
         return self._tokens
+
+
+Admission = Literal["pass", "drop", "report", "close"]
+
+
+class FloodGuard:
+    """A bucket plus the protocol's rules for what a refusal means.
+
+    ``pass``: let the item through. ``report``: the first refusal of a flood, answer
+    with a non-fatal ``rate_limited`` error. ``drop``: drop silently (one error per flood
+    is enough). ``close``: ``strikes`` refusals in one flood, close with 4008.
+    """
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        what: str,
+        strikes: int = 200,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bucket = TokenBucket(limit, clock=clock)
+        self.what = what
+        self.strikes = strikes
+
+    def admit(self) -> Admission:
+        if self.bucket.take():
+            return "pass"
+        refused = self.bucket.refused_in_a_row
+        if refused >= self.strikes:
+            return "close"
+        return "report" if refused == 1 else "drop"
+
+    def error(self, *, fatal: bool) -> ProtocolError:
+        """The error event for a ``report`` (or, with ``fatal``, a ``close``)."""
+        limit = self.bucket.limit
+        if fatal:
+            return ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"sustained flood of {self.what}: {self.bucket.refused_in_a_row} dropped",
+                close_code=CloseCode.RATE_LIMITED,
+            )
+        return ProtocolError(
+            ErrorCode.RATE_LIMITED,
+            f"too many {self.what} (limit {limit.rate:g}/s, bursts of {limit.burst:g});"
+            " the excess is dropped",
+        )

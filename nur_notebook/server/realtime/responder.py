@@ -25,11 +25,11 @@ from nur_notebook.protocol.errors import ErrorCode
 from nur_notebook.server.pipeline.base import (
     BrainEvent,
     ToolCallDecision,
-    ToolSpec,
 )
 from nur_notebook.server.realtime.audio_out import PlayoutClock, resample
 from nur_notebook.server.realtime.engines import SessionEngines
 from nur_notebook.server.realtime.history import History
+from nur_notebook.server.realtime.profile import AgentProfile
 from nur_notebook.server.realtime.sentences import SentenceSplitter
 from nur_notebook.server.realtime.tools import ToolCalls, new_call_id
 
@@ -42,18 +42,6 @@ MAX_TOOL_ROUNDS = 3
 #: Output audio frame length.
 FRAME_S = 0.04
 _END = object()
-
-
-@dataclass(frozen=True)
-class AgentProfile:
-    """The agent as the runtime needs it."""
-
-    agent_id: str
-    system_prompt: str
-    voice_id: str
-    language: str
-    tools: list[ToolSpec]
-    max_turns: int
 
 
 @dataclass
@@ -73,6 +61,22 @@ class TurnTimings:
         if self.turn_end is None or self.first_audio_at is None:
             return None
         return (self.first_audio_at - self.turn_end) * 1000
+
+    def metrics_event(self, turn: int) -> ev.MetricsTurn:
+        """The turn's ``metrics.turn`` event (milliseconds, one decimal)."""
+
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 1)
+
+        return ev.MetricsTurn(
+            turn=turn,
+            voice_to_voice_ms=r(self.voice_to_voice_ms()),
+            stt_ms=r(self.stt_ms),
+            llm_first_token_ms=r(self.llm_first_token_ms),
+            llm_first_sentence_ms=r(self.llm_first_sentence_ms),
+            tool_ms=r(self.tool_ms),
+            tts_first_audio_ms=r(self.tts_first_audio_ms),
+        )
 
 
 @dataclass

@@ -21,7 +21,7 @@ import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,54 +35,14 @@ from nur_notebook.server.pipeline.base import Float32Audio
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.engines import SessionEngines
 from nur_notebook.server.realtime.history import History
-from nur_notebook.server.realtime.limits import RateLimit, TokenBucket
+from nur_notebook.server.realtime.limits import FloodGuard
 from nur_notebook.server.realtime.listener import Listener, SpeechStart, SpeechStop
-from nur_notebook.server.realtime.responder import AgentProfile, Responder, TurnTimings
+from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo, describe_session
+from nur_notebook.server.realtime.responder import Responder, TurnTimings
 from nur_notebook.server.realtime.tools import ToolCalls
 from nur_notebook.server.realtime.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)
-
-GOODBYES = {
-    "en": "That's all the time we have for this conversation. Thank you, goodbye!",
-    "es": "Eso es todo por esta conversación. Gracias, ¡adiós!",
-    "fr": "C'est tout pour cette conversation. Merci, au revoir !",
-    "de": "Das war alles für dieses Gespräch. Danke, auf Wiedersehen!",
-}
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """The session as the REST store knows it."""
-
-    session_id: str
-    agent: AgentProfile
-    agent_name: str
-    initial_message: str | None
-    expires_at: datetime
-    agent_tools: list[dict[str, Any]]
-
-
-#: Client events: 50/s sustained, bursts of 100 (docs/protocol.md, Limits).
-EVENT_LIMIT = RateLimit(rate=50, burst=100)
-#: Input audio frames: 200/s sustained, bursts of 400.
-AUDIO_LIMIT = RateLimit(rate=200, burst=400)
-
-
-@dataclass(frozen=True)
-class RuntimeOptions:
-    """Server-wide defaults for sessions."""
-
-    # Limits
-    event_limit: RateLimit = EVENT_LIMIT
-    audio_limit: RateLimit = AUDIO_LIMIT
-    flood_strikes: int = 200
-    # Defaults of each session's settings
-    silence_ms: int = 600
-    tool_timeout_ms: int = 15_000
-    # Output pacing: how far audio may run ahead of real time
-    lead_s: float = 0.25
-
 
 EndedCallback = Callable[[str, str], Awaitable[None]]
 
@@ -121,8 +81,10 @@ class SessionRuntime:
         self.history = History()
         self.tools = ToolCalls()
         self.listener = Listener(engines.vad.fresh(), self.settings.turn_detection)
-        self._events = TokenBucket(options.event_limit)
-        self._audio = TokenBucket(options.audio_limit)
+        self._events = FloodGuard(options.event_limit, what="events", strikes=options.flood_strikes)
+        self._audio = FloodGuard(
+            options.audio_limit, what="audio frames", strikes=options.flood_strikes
+        )
         self._conn: Connection | None = None
         self._responder: Responder | None = None
         self._response_task: asyncio.Task[Any] | None = None
@@ -170,22 +132,7 @@ class SessionRuntime:
 
     def describe(self) -> dict[str, Any]:
         """The ``session`` object of ``session.created`` / ``session.updated``."""
-        agent = self.info.agent
-        return {
-            "id": self.info.session_id,
-            "agent": {
-                "id": agent.agent_id,
-                "name": self.info.agent_name,
-                "voice_id": agent.voice_id,
-                "language": agent.language,
-                "max_turns": agent.max_turns,
-                "tools": self.info.agent_tools,
-                "system_prompt": agent.system_prompt,
-            },
-            **self.settings.to_dict(),
-            "turns_used": self.turns_used,
-            "expires_at": self.info.expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        }
+        return describe_session(self.info, self.settings, turns_used=self.turns_used)
 
     async def emit(self, event: Any) -> None:
         """Number, file and send one server event."""
@@ -219,32 +166,23 @@ class SessionRuntime:
 
     # --- input ------------------------------------------------------------------------
 
-    def _flooded(self, bucket: TokenBucket, what: str) -> ProtocolError | None:
-        if bucket.take():
-            return None
-        if bucket.refused_in_a_row >= self.options.flood_strikes:
-            return ProtocolError(
-                ErrorCode.RATE_LIMITED,
-                f"sustained flood of {what}: {bucket.refused_in_a_row} dropped in a row",
-                close_code=CloseCode.RATE_LIMITED,
-            )
-        if bucket.refused_in_a_row == 1:  # one error per run of drops, not one per drop
-            limit = bucket.limit
-            return ProtocolError(
-                ErrorCode.RATE_LIMITED,
-                f"too many {what} (limit {limit.rate:g}/s, bursts of {limit.burst:g});"
-                " the excess is dropped",
-            )
-        return ProtocolError(ErrorCode.RATE_LIMITED, "")  # silent drop
+    async def _admitted(self, guard: FloodGuard) -> bool:
+        match guard.admit():
+            case "pass":
+                return True
+            case "report":
+                await self.error(guard.error(fatal=False))
+            case "close":
+                await self.error(guard.error(fatal=True))
+            case "drop":
+                pass
+        return False
 
     async def on_text(self, raw: str) -> None:
         """One text frame from the client."""
         if self.ended:
             return
-        limited = self._flooded(self._events, "events")
-        if limited is not None:
-            if limited.message:
-                await self.error(limited)
+        if not await self._admitted(self._events):
             return
         try:
             event = decode_client_event(raw)
@@ -277,21 +215,7 @@ class SessionRuntime:
             case ev.ResponseCancel():
                 await self.interrupt("cancelled")
             case ev.ToolResult(call_id=call_id, output=output, is_error=is_error, event_id=eid):
-                match self.tools.resolve(call_id, output=output, is_error=is_error):
-                    case "unknown":
-                        raise ProtocolError(
-                            ErrorCode.UNKNOWN_CALL_ID,
-                            f"tool.result for unknown call_id {call_id!r}",
-                            event_id=eid,
-                        )
-                    case "duplicate":
-                        raise ProtocolError(
-                            ErrorCode.DUPLICATE_TOOL_RESULT,
-                            f"call {call_id} already has a result; this one is ignored",
-                            event_id=eid,
-                        )
-                    case "accepted":
-                        pass
+                self.tools.deliver(call_id, output=output, is_error=is_error, event_id=eid)
             case ev.Ping(event_id=event_id):
                 await self.emit(ev.Pong(event_id=event_id))
 
@@ -299,10 +223,7 @@ class SessionRuntime:
         """One binary frame (user audio) from the client."""
         if self.ended:
             return
-        limited = self._flooded(self._audio, "audio frames")
-        if limited is not None:
-            if limited.message:
-                await self.error(limited)
+        if not await self._admitted(self._audio):
             return
         try:
             frame = decode_frame(raw, expect=FrameKind.INPUT)
@@ -390,11 +311,10 @@ class SessionRuntime:
             await self.emit(ev.TranscriptUserFinal(turn=turn, text=text))
         responder = await self._respond(turn, fixed=fixed, timings=timings)
         if text is not None:
-            await self._metrics(turn, responder.timings)
+            await self.emit(responder.timings.metrics_event(turn))
         if self.turns_used >= self.info.agent.max_turns and text is not None:
             if responder.stop_status is None:
-                goodbye = GOODBYES.get(self.info.agent.language, GOODBYES["en"])
-                await self._respond(turn, fixed=goodbye, timings=TurnTimings())
+                await self._respond(turn, fixed=self.info.agent.goodbye(), timings=TurnTimings())
             await self.end("max_turns")
 
     async def _respond(self, turn: int, *, fixed: str | None, timings: TurnTimings) -> Responder:
@@ -422,22 +342,6 @@ class SessionRuntime:
         result = await asyncio.shield(self._response_task)
         self.history.add_agent(result.text)
         return responder
-
-    async def _metrics(self, turn: int, timings: TurnTimings) -> None:
-        def r(value: float | None) -> float | None:
-            return None if value is None else round(value, 1)
-
-        await self.emit(
-            ev.MetricsTurn(
-                turn=turn,
-                voice_to_voice_ms=r(timings.voice_to_voice_ms()),
-                stt_ms=r(timings.stt_ms),
-                llm_first_token_ms=r(timings.llm_first_token_ms),
-                llm_first_sentence_ms=r(timings.llm_first_sentence_ms),
-                tool_ms=r(timings.tool_ms),
-                tts_first_audio_ms=r(timings.tts_first_audio_ms),
-            )
-        )
 
     # --- the end ----------------------------------------------------------------------
 

@@ -18,14 +18,14 @@ from fastapi import FastAPI
 from nur_notebook.server.config import ServerConfig
 from nur_notebook.server.realtime.engines import EngineHost, SessionEngines
 from nur_notebook.server.realtime.hub import SessionHub
-from nur_notebook.server.realtime.runtime import RuntimeOptions
+from nur_notebook.server.realtime.profile import RuntimeOptions
 
 log = logging.getLogger(__name__)
 
 
 def engine_loader(config: ServerConfig) -> Callable[[], SessionEngines] | None:
     """How this server loads its engines, or None when it runs REST-only."""
-    if not getattr(config, "engines", True):
+    if not config.engines:
         return None
 
     def load() -> SessionEngines:
@@ -44,11 +44,7 @@ def engine_loader(config: ServerConfig) -> Callable[[], SessionEngines] | None:
 
 def runtime_options(config: ServerConfig) -> RuntimeOptions:
     """Session defaults from the server configuration."""
-    defaults = RuntimeOptions()
-    return RuntimeOptions(
-        silence_ms=int(getattr(config, "vad_silence_ms", defaults.silence_ms)),
-        tool_timeout_ms=int(getattr(config, "tool_timeout_ms", defaults.tool_timeout_ms)),
-    )
+    return RuntimeOptions(silence_ms=config.vad_silence_ms, tool_timeout_ms=config.tool_timeout_ms)
 
 
 def install(app: FastAPI, *, loader: Callable[[], SessionEngines] | str | None = "config") -> None:

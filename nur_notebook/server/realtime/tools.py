@@ -14,6 +14,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from nur_notebook.protocol.errors import ErrorCode, ProtocolError
+
 ResolveStatus = Literal["accepted", "duplicate", "unknown"]
 
 
@@ -61,6 +63,26 @@ class ToolCalls:
         if not future.done():
             future.set_result(ToolOutcome(output=output, is_error=is_error))
         return "accepted"
+
+    def deliver(
+        self, call_id: str, *, output: Any, is_error: bool, event_id: str | None = None
+    ) -> None:
+        """``resolve``, raising the protocol's error for an unknown or duplicate result."""
+        match self.resolve(call_id, output=output, is_error=is_error):
+            case "unknown":
+                raise ProtocolError(
+                    ErrorCode.UNKNOWN_CALL_ID,
+                    f"tool.result for unknown call_id {call_id!r}",
+                    event_id=event_id,
+                )
+            case "duplicate":
+                raise ProtocolError(
+                    ErrorCode.DUPLICATE_TOOL_RESULT,
+                    f"call {call_id} already has a result; this one is ignored",
+                    event_id=event_id,
+                )
+            case "accepted":
+                pass
 
     async def wait(self, call_id: str, *, limit_s: float) -> ToolOutcome:
         """The outcome of ``call_id``: the client's result, or an error on timeout."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nur_notebook.server.realtime.limits import RateLimit, TokenBucket
+from nur_notebook.server.realtime.limits import FloodGuard, RateLimit, TokenBucket
 
 
 class FakeClock:
@@ -42,3 +42,19 @@ def test_refusal_count_restarts_only_after_a_quiet_second() -> None:
 def test_limit_validation() -> None:
     with pytest.raises(ValueError, match="rate"):
         RateLimit(rate=0, burst=1)
+
+
+def test_flood_guard_reports_once_then_drops_then_closes() -> None:
+    clock = FakeClock()
+    guard = FloodGuard(RateLimit(rate=10, burst=3), what="events", strikes=5, clock=clock)
+    verdicts = [guard.admit() for _ in range(9)]
+    assert verdicts == ["pass"] * 3 + ["report", "drop", "drop", "drop", "close", "close"]
+    report = guard.error(fatal=False)
+    assert report.code == "rate_limited"
+    assert report.close_code is None
+    assert "10/s" in report.message
+    assert guard.error(fatal=True).close_code == 4008
+    clock.now += 2.0
+    assert guard.admit() == "pass"
+    assert guard.admit() == "pass"
+    assert guard.bucket.refused_in_a_row == 0

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from nur_notebook.protocol.errors import ProtocolError
 from nur_notebook.server.realtime.tools import ToolCalls, ToolOutcome, new_call_id
 
 
@@ -53,3 +54,16 @@ def test_outcome_text_and_ids() -> None:
     first, second = new_call_id(), new_call_id()
     assert first.startswith("call_")
     assert first != second
+
+
+async def test_deliver_raises_the_protocol_errors() -> None:
+    calls = ToolCalls()
+    calls.open("call_4")
+    calls.deliver("call_4", output=1, is_error=False)
+    with pytest.raises(ProtocolError) as duplicate:
+        calls.deliver("call_4", output=2, is_error=False, event_id="e1")
+    assert duplicate.value.code == "duplicate_tool_result"
+    assert duplicate.value.event_id == "e1"
+    with pytest.raises(ProtocolError) as unknown:
+        calls.deliver("call_x", output=2, is_error=False)
+    assert unknown.value.code == "unknown_call_id"

@@ -1,0 +1,99 @@
+"""Text turns, the greeting, the transcript route, and the handshake's close codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import LocalServer
+from session_client import SessionClient
+
+from nur_notebook.server.auth import create_api_key
+from nur_notebook.server.store import Store
+
+pytestmark = pytest.mark.engines
+
+
+async def test_greeting_then_text_turn_with_audio_and_stored_transcript(
+    server: LocalServer,
+) -> None:
+    agent = server.create_agent(tools=[], name="Greeter")
+    session = server.create_session(agent["id"], initial_message="Hello! How can I help?")
+    client = await SessionClient.connect(session["websocket_url"], server.key)
+    created = await client.wait_for("session.created")
+    assert created.session["id"] == session["session_id"]
+    assert created.session["agent"]["id"] == agent["id"]
+    assert created.session["output_audio"]["sample_rate"] == 24_000
+    assert created.resume_token
+
+    greeting = await client.wait_for("transcript.agent.final", lambda e: e.turn == 0)
+    assert greeting.text == "Hello! How can I help?"
+    assert not greeting.interrupted
+    started = client.of_type("response.started")[0]
+    frames = [f for f in client.got.audio if f.generation == started.generation]
+    assert frames[-1].last
+    pcm = np.frombuffer(b"".join(f.pcm for f in frames), dtype="<i2")
+    seconds = pcm.size / 24_000
+    assert 1.0 < seconds < 5.0
+    assert np.abs(pcm).max() > 2_000  # speech, not silence
+
+    await client.send({"type": "input.text", "text": "What are your opening hours?"})
+    user = await client.wait_for("transcript.user.final")
+    assert user.turn == 1
+    assert user.text == "What are your opening hours?"
+    final = await client.wait_for("transcript.agent.final", lambda e: e.turn == 1)
+    deltas = [e.text for e in client.of_type("transcript.agent.delta") if e.turn == 1]
+    assert final.text == "".join(deltas).strip()
+    assert len(final.text) > 5
+    done = await client.wait_for("response.done", lambda e: e.turn == 1)
+    assert done.status == "completed"
+    metrics = await client.wait_for("metrics.turn", lambda e: e.turn == 1)
+    assert metrics.stt_ms is None  # typed: no speech recognition
+    assert metrics.llm_first_token_ms is not None
+    assert metrics.tts_first_audio_ms is not None
+    seqs = [e.seq for e in client.events]
+    assert seqs == list(range(1, len(seqs) + 1))
+    await client.close()
+
+    stored = server.get(f"/v1/sessions/{session['session_id']}/transcript").json()
+    assert [(e["turn"], e["role"], e["text"]) for e in stored["entries"]] == [
+        (0, "agent", "Hello! How can I help?"),
+        (1, "user", "What are your opening hours?"),
+        (1, "agent", final.text),
+    ]
+    assert stored["metrics"][0]["turn"] == 1
+
+
+async def test_handshake_refusals(server: LocalServer) -> None:
+    agent = server.create_agent(tools=[])
+    session = server.create_session(agent["id"])
+    url = session["websocket_url"]
+
+    no_key = await SessionClient.connect(url, None)
+    assert await no_key.wait_closed() == 4001
+    wrong = await SessionClient.connect(url, "nur_sk_not_a_key")
+    assert await wrong.wait_closed() == 4001
+    missing = await SessionClient.connect(url.rsplit("/", 1)[0] + "/ses_missing", server.key)
+    assert await missing.wait_closed() == 4004
+
+    store = Store(server.data_dir / "nur.sqlite3")
+    try:
+        other_key = create_api_key(store, label="someone else").secret
+    finally:
+        store.close()
+    other = await SessionClient.connect(url, other_key)
+    assert await other.wait_closed() == 4004
+    assert server.get(f"/v1/sessions/{session['session_id']}").json()["status"] == "active"
+
+
+async def test_a_new_connection_replaces_the_old_one(server: LocalServer) -> None:
+    agent = server.create_agent(tools=[])
+    session = server.create_session(agent["id"])
+    first = await SessionClient.connect(session["websocket_url"], server.key)
+    await first.wait_for("session.created")
+    second = await SessionClient.connect(session["websocket_url"], server.key)
+    await second.wait_for("session.created")
+    assert await first.wait_closed() == 4009
+    await second.send({"type": "ping", "event_id": "p1"})
+    pong = await second.wait_for("pong")
+    assert pong.event_id == "p1"
+    await second.close()
