@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -101,7 +102,9 @@ async def throughput(
 
 def run(agents: int, seconds: float, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, served(Path(tmp)) as (base_url, key):
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
         print(f"server: {base_url} (uvicorn, one process)   client: NurClient, keep-alive")
+        print(f"machine: {os.cpu_count()} cores, load average {load} before the run")
         with NurClient(key, base_url, max_retries=0) as client:
             for _ in range(20):  # warm up connections and caches
                 client.voices.list()
