@@ -248,12 +248,11 @@ class SessionBridge:
 
 def _describe(exc: BaseException) -> dict[str, str]:
     """An ``error`` event's code and message for a failure to reach or keep the session."""
-    if isinstance(exc, (OSError, TimeoutError)) or type(exc).__name__ in (
-        "InvalidHandshake",
-        "InvalidStatus",
-        "ConnectError",
-    ):
-        return {"code": "server_unreachable", "message": str(exc) or type(exc).__name__}
-    if type(exc).__name__ == "ReconnectFailedError":
-        return {"code": "server_unreachable", "message": str(exc)}
-    return {"code": "connection_failed", "message": str(exc) or type(exc).__name__}
+    from nur_notebook.realtime.errors import SessionClosedError, SessionConnectionError
+
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, SessionClosedError):
+        return {"code": "session_closed", "message": message}
+    if isinstance(exc, (SessionConnectionError, OSError, TimeoutError)):
+        return {"code": "server_unreachable", "message": message}
+    return {"code": "connection_failed", "message": message}
