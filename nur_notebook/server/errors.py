@@ -122,10 +122,7 @@ def from_validation_error(errors: Sequence[Any]) -> ApiError:
         return invalid("The request body is not valid JSON.", code="invalid_json")
     if kind == "missing" and param is None:
         return invalid("The request body is missing: send a JSON object.", code="missing_body")
-    code = _CODES.get(kind)
-    if code is None:
-        is_type_error = kind.endswith(_TYPE_ERRORS) or kind in ("model_type", "dict_type")
-        code = "invalid_type" if is_type_error else kind if "_" in kind else "invalid_value"
+    code = _CODES.get(kind) or ("invalid_type" if kind.endswith(_TYPE_ERRORS) else "invalid_value")
     message = str(first.get("msg", "Invalid value"))
     if code == "missing_parameter":
         message = f"Missing required parameter '{param}'."
