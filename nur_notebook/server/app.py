@@ -2,6 +2,8 @@
 
 Example::
 
+    from pathlib import Path
+
     from nur_notebook.server.app import create_app, serve
     from nur_notebook.server.config import ServerConfig
 
