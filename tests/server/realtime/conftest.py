@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ class LocalServer:
     key: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    #: Events of the first connection, made while the engines were still loading.
+    probe_events: list[Any] = field(default_factory=list)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -133,6 +135,7 @@ def wait_engines(server: LocalServer, *, timeout: float = 300) -> None:
         client = await SessionClient.connect(session["websocket_url"], server.key)
         await client.wait_for("session.created", within=timeout)
         await client.close()
+        server.probe_events = list(client.events)
 
     asyncio.run(probe())
 

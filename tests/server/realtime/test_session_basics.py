@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from conftest import LocalServer
+from conftest import LocalServer, start_server, stop_server
 from session_client import SessionClient
 
 from nur_notebook.server.auth import create_api_key
@@ -97,3 +99,24 @@ async def test_a_new_connection_replaces_the_old_one(server: LocalServer) -> Non
     pong = await second.wait_for("pong")
     assert pong.event_id == "p1"
     await second.close()
+
+
+def test_sessions_opened_while_engines_load_wait_for_them(server: LocalServer) -> None:
+    # The fixture's first connection came right after start-up (REST already answered).
+    kinds = [e.type for e in server.probe_events]
+    assert kinds[:2] == ["session.loading", "session.created"]
+    assert server.probe_events[0].stage == "engines"
+
+
+async def test_a_server_without_engines_refuses_sessions_with_an_error(tmp_path: Path) -> None:
+    rest_only = start_server(tmp_path, "--no-engines")
+    try:
+        agent = rest_only.create_agent(tools=[])
+        session = rest_only.create_session(agent["id"])
+        client = await SessionClient.connect(session["websocket_url"], rest_only.key)
+        assert await client.wait_closed() == 1011
+        error = client.of_type("error")[0]
+        assert error.code == "engines_unavailable"
+        assert error.fatal
+    finally:
+        stop_server(rest_only)
