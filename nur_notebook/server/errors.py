@@ -165,7 +165,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 404:
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode (not UTF-8, nested too deeply).
+        error = invalid("The request body is not valid UTF-8 JSON.", code="invalid_json")
+    elif exc.status_code == 404:
         error = not_found(f"No route {request.method} {request.url.path}.", code="unknown_route")
     elif exc.status_code == 405:
         error = ApiError(405, f"Method {request.method} not allowed here.", code="bad_method")

@@ -1,16 +1,28 @@
 """The JSON shapes the REST API accepts and returns (pydantic models).
 
 Request models forbid unknown fields and take JSON types strictly (``"30"`` is not an
-integer). Checks that need the server's catalog (voice, language) or cross-field rules
-(duplicate tool names) live in the routes, so their errors name the exact parameter.
+integer); a string UTF-8 cannot store (a lone surrogate such as ``"\\ud800"``) is rejected
+with an ``ApiError`` that names it, raised straight through pydantic. Checks that need the
+server's catalog (voice, language) or cross-field rules (duplicate tool names) live in the
+routes, so their errors name the exact parameter.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from nur_notebook.server.errors import invalid
 
 MAX_TOOLS = 64
 MAX_METADATA_KEYS = 50
@@ -47,6 +59,46 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Body(_Request):
+    """A whole request body: every string in it must be encodable (no lone surrogates)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _encodable(cls, data: Any) -> Any:
+        bad = _unencodable_path(data, "")
+        if bad is not None:
+            raise invalid(
+                "Strings must be valid Unicode (this one has a lone surrogate).",
+                code="invalid_value",
+                param=bad or None,
+            )
+        return data
+
+
+def _unencodable_path(value: Any, path: str) -> str | None:
+    """The parameter path of the first string that UTF-8 cannot encode, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            found = _unencodable_path(key, inner)
+            if found is None:
+                found = _unencodable_path(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unencodable_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 class ToolParameter(_Request):
     """One parameter of a tool: ``{"type": "string", "required": true}``."""
 
@@ -65,7 +117,7 @@ class ToolDefinition(_Request):
     parameters: dict[ParamName, ToolParameter] = Field(default_factory=dict)
 
 
-class AgentCreate(_Request):
+class AgentCreate(_Body):
     """Body of ``POST /v1/agents/create``."""
 
     name: Annotated[NonBlank, Field(max_length=200)]
@@ -76,7 +128,7 @@ class AgentCreate(_Request):
     max_turns: Annotated[int, Field(strict=True, ge=1, le=1000)] = 50
 
 
-class SessionCreate(_Request):
+class SessionCreate(_Body):
     """Body of ``POST /v1/agents/{agent_id}/sessions`` (every field optional)."""
 
     agent_id: StrictStr | None = Field(

@@ -12,6 +12,7 @@ from rest_support import SEED_AGENT, create_agent, error_of
 
 TOOL = SEED_AGENT["tools"][0]
 REMOVE = object()
+JSON = {"Content-Type": "application/json"}
 
 
 def body_with(**changes: Any) -> dict[str, Any]:
@@ -118,6 +119,8 @@ async def test_invalid_agent_is_rejected_and_changes_nothing(
         (b"[1, 2, 3]", "application/json", 400, "invalid_type"),
         (b'"a string"', "application/json", 400, "invalid_type"),
         (b"", "application/json", 400, "missing_body"),
+        (b'{"name": "\xff\xfe"}', "application/json", 400, "invalid_json"),  # not UTF-8
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "invalid_json"),  # too deep
         (b"name=Support", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
         (json.dumps(SEED_AGENT).encode(), "text/plain", 415, "unsupported_media_type"),
     ],
@@ -172,6 +175,37 @@ async def test_a_chunked_body_under_the_limit_is_accepted(http: httpx.AsyncClien
     )
     assert response.status_code == 200, response.text
     assert response.json()["name"] == SEED_AGENT["name"]
+
+
+@pytest.mark.parametrize(
+    ("field", "param"),
+    [
+        ("name", "name"),
+        ("system_prompt", "system_prompt"),
+        ("tools", "tools[0].description"),
+    ],
+)
+async def test_strings_that_cannot_be_stored_are_rejected(
+    http: httpx.AsyncClient, field: str, param: str
+) -> None:
+    value: Any = "\ud800"
+    if field == "tools":
+        value = [{"name": "t", "description": "\ud800"}]
+    # JSON with the escape "\ud800", as a client in another language could send it.
+    content = json.dumps(body_with(**{field: value})).encode()
+    response = await http.post("/v1/agents/create", content=content, headers=JSON)
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert (error["code"], error["param"]) == ("invalid_value", param)
+    assert (await http.get("/v1/agents")).json()["total"] == 0
+
+
+async def test_a_lone_surrogate_in_session_metadata_is_rejected(http: httpx.AsyncClient) -> None:
+    agent = await create_agent(http)
+    content = json.dumps({"metadata": {"note": "\udfff"}}).encode()
+    response = await http.post(f"/v1/agents/{agent['id']}/sessions", content=content, headers=JSON)
+    assert response.status_code == 400
+    assert error_of(response)["param"] == "metadata.note"
 
 
 @pytest.mark.parametrize(
