@@ -15,7 +15,7 @@ WebSocket sink on loopback that stamps every frame as it arrives. Figures:
 The sink replaces only the session server (its engines would dominate the figures and are
 benchmarked elsewhere); it answers with a ``session.created`` and keeps the frames' stamps.
 
-    python3 bench/relay.py [--seconds 20]
+    python3 bench/relay.py [--seconds 20]      (about four minutes)
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ class SinkClient:
     class agents:
         sessions = _Sessions
 
-w = ConversationWidget(agent={{"name": "relay bench"}}, status="listening")
+w = ConversationWidget(
+    agent={{"name": "relay bench"}}, status="listening", frames_per_message={per}
+)
 stamps = []
 w.on_mic_audio(lambda pcm: stamps.append((w.last_frame_t, time.time() * 1000)))
 bridge = SessionBridge(SinkClient, "{url}", on_event=lambda e: None, on_audio=lambda *a: None)
@@ -92,7 +94,7 @@ class Sink:
     """A WebSocket that plays the session server's part: it stamps each audio frame."""
 
     def __init__(self) -> None:
-        self.arrivals: dict[str, dict[int, float]] = {}
+        self.arrivals: dict[str, list[tuple[int, float]]] = {}  # (payload bytes, arrival ms)
         self.port = 0
         self._loop = asyncio.new_event_loop()
         started = threading.Event()
@@ -112,14 +114,13 @@ class Sink:
 
     async def _handle(self, ws: ServerConnection) -> None:
         name = (ws.request.path if ws.request else "/").strip("/").split("?")[0]
-        book = self.arrivals.setdefault(name, {})
+        book = self.arrivals.setdefault(name, [])
         created = {"type": "session.created", "seq": 1, "session": {}, "resume_token": "bench"}
         await ws.send(json.dumps(created))
         with contextlib.suppress(ConnectionClosed):  # the kernel goes away with its server
             async for message in ws:
                 if isinstance(message, bytes) and len(message) >= HEADER.size:
-                    seq = HEADER.unpack_from(message)[3]
-                    book[seq] = time.time() * 1000
+                    book.append((len(message) - HEADER.size, time.time() * 1000))
 
     def url(self, name: str) -> str:
         return f"ws://127.0.0.1:{self.port}/{name}"
@@ -130,9 +131,21 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def message_arrivals(book: list[tuple[int, float]], message_bytes: int) -> list[float]:
+    """When the last byte of each message of ``message_bytes`` reached the sink (the
+    connection re-cuts audio into 20-40 ms frames, so count bytes, not frames)."""
+    out: list[float] = []
+    total = 0
+    for size, arrival in book:
+        total += size
+        while total >= (len(out) + 1) * message_bytes:
+            out.append(arrival)
+    return out
+
+
 def direct(sink: Sink, frames: int) -> list[float]:
     """Per-frame latency of the same connection class used directly, at real-time pace."""
-    sent: dict[int, float] = {}
+    sent: list[float] = []
 
     async def run() -> None:
         async with AsyncSessionConnection(sink.url("direct")) as conn:
@@ -141,14 +154,13 @@ def direct(sink: Sink, frames: int) -> list[float]:
                 delay = start + i * 0.032 - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                sent[i] = time.time() * 1000
+                sent.append(time.time() * 1000)
                 await conn.send_audio(bytes(FRAME_BYTES))
             await asyncio.sleep(0.3)
 
     asyncio.run(run())
-    book = sink.arrivals.get("direct", {})
-    seqs = sorted(book)
-    return [book[s] - sent[i] for i, s in enumerate(seqs) if i in sent]
+    arrivals = message_arrivals(sink.arrivals.get("direct", []), FRAME_BYTES)
+    return [a - t for a, t in zip(arrivals, sent, strict=False)]
 
 
 def kernel_cpu(pid: int, seconds: float) -> float:
@@ -161,8 +173,11 @@ def kernel_cpu(pid: int, seconds: float) -> float:
     return 100.0 * used / seconds
 
 
-def run_lab(*, nodelay: bool, sink: Sink, wav: Path, seconds: float, pw: Any) -> dict[str, Any]:
-    name = "relay-nodelay" if nodelay else "relay-nagle"
+def run_lab(
+    pw: Any, sink: Sink, wav: Path, *, nodelay: bool, per: int, seconds: float
+) -> dict[str, Any]:
+    """One JupyterLab + Chromium run: stream ``seconds`` of speech, then ping after audio."""
+    name = f"relay-{'nodelay' if nodelay else 'nagle'}-{per}"
     base = Path(tempfile.mkdtemp(prefix=f"nur-bench-{name}-"))
     server = JupyterServer("lab", base, nodelay=nodelay)
     browser = pw.chromium.launch(
@@ -172,7 +187,8 @@ def run_lab(*, nodelay: bool, sink: Sink, wav: Path, seconds: float, pw: Any) ->
         args=[*chromium_args(None), f"--use-file-for-fake-audio-capture={wav}"],
     )
     try:
-        write_notebook(server.root / "bench.ipynb", [KERNEL_CELL.format(url=sink.url(name))])
+        cell = KERNEL_CELL.format(url=sink.url(name), per=per)
+        write_notebook(server.root / "bench.ipynb", [cell])
         page = browser.new_page()
         open_notebook(page, server, "bench.ipynb")
         run_all(page)
@@ -187,14 +203,13 @@ def run_lab(*, nodelay: bool, sink: Sink, wav: Path, seconds: float, pw: Any) ->
         page.wait_for_timeout(1000)
 
         stamps = kernel_json(page, "stamps")
-        book = sink.arrivals.get(name, {})
-        seqs = sorted(book)
+        arrivals = message_arrivals(sink.arrivals.get(name, []), per * FRAME_BYTES)
         relayed, kernel_hop, uplink = [], [], []
-        for (browser_t, kernel_t), seq in zip(stamps, seqs, strict=False):
+        for (browser_t, kernel_t), arrival in zip(stamps, arrivals, strict=False):
             if browser_t is None:
                 continue
-            relayed.append(book[seq] - browser_t)
-            kernel_hop.append(book[seq] - kernel_t)
+            relayed.append(arrival - browser_t)
+            kernel_hop.append(arrival - kernel_t)
             uplink.append(kernel_t - browser_t)
 
         kernel_eval(page, "threading.Thread(target=downlink, daemon=True).start()")
@@ -202,19 +217,26 @@ def run_lab(*, nodelay: bool, sink: Sink, wav: Path, seconds: float, pw: Any) ->
         link = kernel_json(page, "w.link_stats()")
         return {
             "nodelay": nodelay,
-            "frames": len(relayed),
+            "per": per,
+            "messages": len(relayed),
             "relayed": relayed,
             "kernel_hop": kernel_hop,
             "uplink": uplink,
+            "cpu": busy_cpu - idle_cpu,
             "idle_cpu": idle_cpu,
-            "busy_cpu": busy_cpu,
-            "downlink_p50": link["downlink_p50_ms"],
-            "downlink_p99": link["downlink_p99_ms"],
+            "downlink": [link["downlink_p50_ms"], link["downlink_p99_ms"]],
             "pings": link["pings"],
         }
     finally:
         browser.close()
         server.stop()
+
+
+def line(label: str, values: list[float], *, minus: float = 0.0, minus99: float = 0.0) -> str:
+    return (
+        f"  {label:<44} p50 {pct(values, 0.5) - minus:7.2f} ms   "
+        f"p99 {pct(values, 0.99) - minus99:7.2f} ms"
+    )
 
 
 def main() -> None:
@@ -229,54 +251,55 @@ def main() -> None:
         "Hello, I would like to know where my order is. It was placed last Tuesday.",
         Path(tempfile.mkdtemp()) / "speech.wav",
     )
-    frames = int(args.seconds / 0.032)
-    base = direct(sink, frames)
+    base = direct(sink, int(args.seconds / 0.032))
     with sync_playwright() as pw:
         runs = [
-            run_lab(nodelay=True, sink=sink, wav=wav, seconds=args.seconds, pw=pw),
-            run_lab(nodelay=False, sink=sink, wav=wav, seconds=args.seconds, pw=pw),
+            run_lab(pw, sink, wav, nodelay=True, per=1, seconds=args.seconds),
+            run_lab(pw, sink, wav, nodelay=True, per=2, seconds=args.seconds),
+            run_lab(pw, sink, wav, nodelay=False, per=1, seconds=args.seconds),
         ]
-    on = runs[0]
     d50, d99 = pct(base, 0.5), pct(base, 0.99)
-    r50, r99 = pct(on["relayed"], 0.5), pct(on["relayed"], 0.99)
-    print(f"audio frames of 32 ms, {on['frames']} relayed / {len(base)} direct")
-    print(f"  direct (this process -> sink)         p50 {d50:7.2f} ms  p99 {d99:7.2f} ms")
-    print(f"  relayed (browser -> kernel -> sink)   p50 {r50:7.2f} ms  p99 {r99:7.2f} ms")
-    print(
-        f"    of which browser -> kernel comm     p50 {pct(on['uplink'], 0.5):7.2f} ms  "
-        f"p99 {pct(on['uplink'], 0.99):7.2f} ms"
-    )
-    print(
-        f"    of which kernel -> sink (bridge)    p50 {pct(on['kernel_hop'], 0.5):7.2f} ms  "
-        f"p99 {pct(on['kernel_hop'], 0.99):7.2f} ms"
-    )
-    print(
-        f"  added by the relay                    p50 {r50 - d50:7.2f} ms  p99 {r99 - d99:7.2f} ms"
-    )
-    print(
-        f"kernel CPU: streaming {on['busy_cpu']:.2f}% of a core, idle {on['idle_cpu']:.2f}%, "
-        f"per live conversation {on['busy_cpu'] - on['idle_cpu']:.2f}%"
-    )
-    for run in runs:
-        label = "TCP_NODELAY extension on " if run["nodelay"] else "stock (Nagle on)         "
+    print(f"direct: {len(base)} frames of 32 ms from this process to the sink")
+    print(line("direct (connection -> sink)", base))
+    for run in runs[:2]:
+        per = run["per"]
         print(
-            f"kernel -> browser, {label} p50 {run['downlink_p50']:7.2f} ms  "
-            f"p99 {run['downlink_p99']:7.2f} ms  ({run['pings']} pings after audio chunks)"
+            f"relayed: {run['messages']} comm messages of {per} x 32 ms "
+            f"(frames_per_message={per}), TCP_NODELAY extension on"
+        )
+        print(line("browser -> kernel -> bridge -> sink", run["relayed"]))
+        print(line("  browser -> kernel (comm)", run["uplink"]))
+        print(line("  kernel -> sink (bridge + connection)", run["kernel_hop"]))
+        print(line("added by the relay (relayed - direct)", run["relayed"], minus=d50, minus99=d99))
+        if per > 1:
+            print(f"  + {32 * (per - 1)} ms of holding for the first frame of each message")
+        print(
+            f"  kernel CPU per live conversation: {run['cpu']:.2f}% of a core "
+            f"(idle kernel {run['idle_cpu']:.2f}%)"
+        )
+    for run in (runs[0], runs[2]):
+        label = "TCP_NODELAY extension on" if run["nodelay"] else "stock jupyter_server (Nagle)"
+        p50, p99 = run["downlink"]
+        print(
+            f"kernel -> browser after an audio chunk, {label:<29} p50 {p50:7.2f} ms   "
+            f"p99 {p99:7.2f} ms ({run['pings']} pings)"
         )
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     summary = {
-        "direct_p50": d50,
-        "direct_p99": d99,
-        "relayed_p50": r50,
-        "relayed_p99": r99,
-        "added_p50": r50 - d50,
-        "added_p99": r99 - d99,
-        "kernel_cpu_pct": on["busy_cpu"] - on["idle_cpu"],
-        "downlink": {
-            ("nodelay" if r["nodelay"] else "nagle"): [r["downlink_p50"], r["downlink_p99"]]
+        "direct": [d50, d99],
+        "runs": [
+            {
+                "nodelay": r["nodelay"],
+                "frames_per_message": r["per"],
+                "relayed": [pct(r["relayed"], 0.5), pct(r["relayed"], 0.99)],
+                "uplink": [pct(r["uplink"], 0.5), pct(r["uplink"], 0.99)],
+                "kernel_hop": [pct(r["kernel_hop"], 0.5), pct(r["kernel_hop"], 0.99)],
+                "kernel_cpu_pct": r["cpu"],
+                "downlink": r["downlink"],
+            }
             for r in runs
-        },
+        ],
     }
     (out / "relay.json").write_text(json.dumps(summary, indent=1))
 

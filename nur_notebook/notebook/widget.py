@@ -61,6 +61,9 @@ class ConversationWidget(anywidget.AnyWidget):
     tool_calls: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     metrics: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    #: Microphone frames (32 ms each) per comm message: 2 halves the kernel's CPU per
+    #: conversation and delays every other frame by 32 ms (figures in bench/relay.py).
+    frames_per_message = traitlets.Int(1, min=1, max=4).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

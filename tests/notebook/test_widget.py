@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pytest
+import traitlets
 
 from nur_notebook.notebook.widget import ConversationWidget
 
@@ -148,3 +149,10 @@ def test_ping_answers_give_link_stats(widget: tuple[ConversationWidget, Sent]) -
     rtt = stats["rtt_p50_ms"]
     assert isinstance(rtt, float)
     assert 0 <= rtt < 1000
+
+
+def test_frames_per_message_is_bounded() -> None:
+    assert ConversationWidget().frames_per_message == 1
+    assert ConversationWidget(frames_per_message=2).frames_per_message == 2
+    with pytest.raises(traitlets.TraitError):
+        ConversationWidget(frames_per_message=0)
