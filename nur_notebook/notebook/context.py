@@ -37,6 +37,8 @@ class NurContext:
     api_key: str
     server: LocalServer | None = None
     engines: dict[str, str] = field(default_factory=dict)
+    #: Why the engines are not usable ("" when they are, or when the server does not say).
+    engine_problem: str = ""
     #: Versions made per agent NAME in this kernel (re-running a cell adds one).
     versions: dict[str, int] = field(default_factory=dict)
     #: The live conversation of each agent NAME (a new version supersedes it).
@@ -72,6 +74,8 @@ class NurContext:
             return f"nur_notebook: connected to the Nur API at {self.base_url}"
         engines = ", ".join(f"{stage}: {name}" for stage, name in self.engines.items())
         where = f"nur_notebook: connected to the local Nur server at {self.base_url}"
+        if self.engine_problem:
+            return f"{where} ({self.engine_problem})"
         return f"{where} ({engines})" if engines else where
 
     def close(self) -> None:
@@ -103,7 +107,9 @@ def connect(*, progress: Callable[[str], None] | None = None) -> NurContext:
     context = NurContext(
         mode="local", base_url=info.base_url, api_key=server.api_key(), server=server
     )
-    context.engines = wait_for_engines(context, progress=report)
+    status = wait_for_engines(context, progress=report)
+    context.engines = engine_names(status)
+    context.engine_problem = engine_problem(status)
     return context
 
 
@@ -127,24 +133,31 @@ def engine_state(status: dict[str, Any]) -> str | None:
     return str(state) if isinstance(state, str) else None
 
 
+def engine_problem(status: dict[str, Any]) -> str:
+    """A short note when the server's engines cannot serve sessions, else ""."""
+    state = engine_state(status)
+    if state == "disabled":
+        return "speech engines off: REST only"
+    if state == "failed":
+        detail = status.get("engines", {}).get("error") or "see %nur server logs"
+        return f"the speech engines failed to load: {detail}"
+    if state == "loading":
+        return "speech engines still loading"
+    return ""
+
+
 def wait_for_engines(
     context: NurContext, *, progress: Callable[[str], None], timeout: float = ENGINE_WAIT_TIMEOUT
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Poll the server's status while its engines load, reporting progress; returns the
-    engine names. A server that reports no engine state is taken as ready."""
+    last status document. A server that reports no engine state is taken as ready."""
     started = time.monotonic()
     while True:
         status = fetch_status(context.base_url, api_key=context.api_key)
-        state = engine_state(status)
-        if state in (None, "ready", "disabled"):
-            return engine_names(status)
-        if state == "failed":
-            detail = status.get("engines", {}).get("error") or "see %nur server logs"
-            progress(f"The local speech engines failed to load: {detail}")
-            return engine_names(status)
+        if engine_state(status) != "loading":
+            return status
         elapsed = time.monotonic() - started
         if elapsed > timeout:
-            progress(f"The speech engines are still loading after {elapsed:.0f} s; carrying on")
-            return engine_names(status)
+            return status
         progress(f"Loading the speech and language engines ... {elapsed:.0f} s")
         time.sleep(1.0)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from nur_notebook.notebook.context import NurContext, engine_names, engine_state, wait_for_engines
+from nur_notebook.notebook.context import (
+    NurContext,
+    engine_names,
+    engine_problem,
+    engine_state,
+    wait_for_engines,
+)
 
 READY = {
     "status": "ok",
@@ -47,3 +53,14 @@ def test_an_unreachable_server_is_not_waited_for() -> None:
     seen: list[str] = []
     assert wait_for_engines(context, progress=seen.append, timeout=5) == {}
     assert seen == []
+
+
+def test_engine_problems_are_named_in_the_summary() -> None:
+    assert engine_problem(READY) == ""
+    assert engine_problem({"status": "ok"}) == ""
+    assert engine_problem({"engines": {"state": "disabled"}}) == "speech engines off: REST only"
+    failed = {"engines": {"state": "failed", "error": "OSError: no model"}}
+    assert engine_problem(failed) == "the speech engines failed to load: OSError: no model"
+    context = NurContext(mode="local", base_url="http://127.0.0.1:1", api_key="k")
+    context.engine_problem = engine_problem(failed)
+    assert context.summary().endswith("(the speech engines failed to load: OSError: no model)")

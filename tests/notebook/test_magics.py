@@ -51,7 +51,10 @@ def test_load_ext_reuses_the_running_local_server(
     shell.extension_manager.load_extension("nur_notebook")
     try:
         out = capsys.readouterr().out
-        assert f"connected to the local Nur server at {local_env.base_url}" in out
+        assert (
+            f"connected to the local Nur server at {local_env.base_url} "
+            "(speech engines off: REST only)"
+        ) in out
         context = extension.current_context()
         assert context is not None
         assert context.mode == "local"
