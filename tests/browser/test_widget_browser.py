@@ -194,6 +194,16 @@ def test_timeline_and_messages(page: Any, jupyter: JupyterServer) -> None:
     assert page.locator(".nur-lat-total").first.inner_text() == "1840 ms"
     assert page.locator(".nur-partial").inner_text().endswith("Your order 12345 has")
     shot(page, f"talking-{jupyter.flavour}")
+    if jupyter.flavour == "lab":
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+            " {theme: 'JupyterLab Dark'})"
+        )
+        page.wait_for_function(
+            "() => document.body.dataset.jpThemeLight === 'false'", timeout=15_000
+        )
+        page.wait_for_timeout(500)
+        shot(page, "talking-dark-lab")
 
     notice = page.get_by_role("alert")
     kernel_eval(page, 'w.push_event({"type": "connection.reconnecting", "attempt": 1})')
@@ -248,3 +258,29 @@ def test_microphone_denied_is_explained(playwright_sync: Any, jupyter: JupyterSe
         shot(page, f"mic-denied-{jupyter.flavour}")
     finally:
         browser.close()
+
+
+def test_a_wav_file_is_sent_as_speech(page: Any, jupyter: JupyterServer, order_wav: Path) -> None:
+    open_echo(page, jupyter)
+    page.get_by_label("Send a WAV file as speech").set_input_files(str(order_wav))
+    actions = wait_kernel(
+        page,
+        "[c['action'] for c in controls if c['action'].startswith('file')]",
+        timeout=10,
+        what="file_started",
+    )
+    assert actions[0] == "file_started"
+    wait_kernel(
+        page,
+        "any(c['action'] == 'file_done' for c in controls)",
+        timeout=30,
+        what="the whole file, sent at real-time pace",
+    )
+    assert kernel_json(page, "sorted({len(f) for f in frames})") == [1024]
+    source = source_envelope(order_wav)
+    received = kernel_json(page, "envelope()")
+    # Decoded and resampled in the browser with no processing on the way: a close match,
+    # followed by a second of silence so the server's VAD hears the end of the turn.
+    assert best_correlation(source, received) > 0.95
+    assert len(received) >= len(source) + 30
+    assert max(received[-30:]) == 0
