@@ -72,3 +72,32 @@ export class JitterBuffer {
     return written;
   }
 }
+
+/**
+ * Which response generation's audio may play. A newer generation replaces the queued audio;
+ * after an interruption (`cut`), late chunks of that generation and older ones are dropped.
+ */
+export class GenerationGate {
+  constructor() {
+    this.current = -1;
+    this.cutoff = -1;
+  }
+
+  /**
+   * @param {number} generation of an arriving chunk
+   * @returns {"drop" | "new" | "same"} drop it, flush then queue it, or queue it
+   */
+  admit(generation) {
+    if (generation <= this.cutoff || generation < this.current) return "drop";
+    if (generation > this.current) {
+      this.current = generation;
+      return "new";
+    }
+    return "same";
+  }
+
+  /** An interruption: nothing of `generation` (or before it) plays any more. */
+  cut(generation = this.current) {
+    this.cutoff = Math.max(this.cutoff, generation);
+  }
+}

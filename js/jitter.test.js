@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JitterBuffer } from "./jitter.js";
+import { GenerationGate, JitterBuffer } from "./jitter.js";
 
 const block = () => new Float32Array(128);
 
@@ -43,5 +43,26 @@ describe("JitterBuffer", () => {
     j.push(new Float32Array(64).fill(0.5));
     j.render(block());
     expect(j.underruns).toBe(1);
+  });
+});
+
+describe("GenerationGate", () => {
+  it("queues a response, replaces it with a newer one, drops older chunks", () => {
+    const g = new GenerationGate();
+    expect(g.admit(1)).toBe("new");
+    expect(g.admit(1)).toBe("same");
+    expect(g.admit(2)).toBe("new");
+    expect(g.admit(1)).toBe("drop");
+  });
+
+  it("after an interruption, late chunks of that response are dropped", () => {
+    const g = new GenerationGate();
+    g.admit(3);
+    g.cut();
+    expect(g.admit(3)).toBe("drop");
+    expect(g.admit(4)).toBe("new");
+    g.cut(7); // the kernel may name the interrupted generation before its audio arrives
+    expect(g.admit(5)).toBe("drop");
+    expect(g.admit(8)).toBe("new");
   });
 });

@@ -3,7 +3,7 @@
 // response generation) empties it at once; chunks of older generations are dropped.
 /* global AudioWorkletProcessor, registerProcessor, sampleRate */
 
-import { JitterBuffer } from "./jitter.js";
+import { GenerationGate, JitterBuffer } from "./jitter.js";
 import { Resampler, pcm16ToFloat } from "./pcm.js";
 
 /** Audio to hold before starting a response: 80 ms absorbs kernel/WebSocket jitter. */
@@ -13,7 +13,7 @@ class PlaybackProcessor extends AudioWorkletProcessor {
   constructor() {
     super();
     this.jitter = new JitterBuffer({ prebuffer: Math.round(sampleRate * PREBUFFER_S) });
-    this.generation = -1;
+    this.gate = new GenerationGate();
     /** @type {Resampler | null} */
     this.resampler = null;
     this.fromRate = 0;
@@ -25,11 +25,9 @@ class PlaybackProcessor extends AudioWorkletProcessor {
   /** @param {any} msg */
   onMessage(msg) {
     if (msg.type === "audio") {
-      if (msg.generation < this.generation) return; // a late chunk of an interrupted response
-      if (msg.generation > this.generation) {
-        this.jitter.flush();
-        this.generation = msg.generation;
-      }
+      const verdict = this.gate.admit(msg.generation);
+      if (verdict === "drop") return; // a late chunk of an interrupted or older response
+      if (verdict === "new") this.jitter.flush();
       if (!this.resampler || this.fromRate !== msg.sampleRate) {
         this.resampler = new Resampler(msg.sampleRate, sampleRate);
         this.fromRate = msg.sampleRate;
@@ -38,7 +36,7 @@ class PlaybackProcessor extends AudioWorkletProcessor {
       this.jitter.push(this.resampler.process(pcm16ToFloat(pcm)));
     } else if (msg.type === "flush") {
       const dropped = this.jitter.flush();
-      if (typeof msg.generation === "number") this.generation = Math.max(this.generation, msg.generation);
+      this.gate.cut(typeof msg.generation === "number" ? msg.generation : undefined);
       this.port.postMessage({ type: "flushed", droppedMs: (1000 * dropped) / sampleRate });
     }
   }

@@ -90,7 +90,8 @@ function render({ model, el }) {
     switch (msg.type) {
       case "event": {
         const e = msg.event || {};
-        if (e.type === "response.interrupted") audio.player.flush(e.generation);
+        // Cut the generation that was playing: its late chunks must not play either.
+        if (e.type === "response.interrupted") audio.player.flush(e.generation ?? state.generation);
         state = reduce(state, e);
         redraw();
         break;
