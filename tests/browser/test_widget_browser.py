@@ -284,3 +284,42 @@ def test_a_wav_file_is_sent_as_speech(page: Any, jupyter: JupyterServer, order_w
     assert best_correlation(source, received) > 0.95
     assert len(received) >= len(source) + 30
     assert max(received[-30:]) == 0
+
+
+def played_ms(page: Any) -> float:
+    return float(
+        page.evaluate("() => Number(document.querySelector('.nur-conv').dataset.playedMs)")
+    )
+
+
+def test_an_interruption_stops_the_agent_voice_at_once(page: Any, jupyter: JupyterServer) -> None:
+    open_echo(page, jupyter)
+    page.get_by_role("button", name="Send").click()  # a user gesture before audio, as in use
+    kernel_eval(
+        page,
+        'w.push_event({"type": "response.started", "turn": 1, "generation": 5,'
+        ' "response_id": "r5"})\n'
+        "w.push_audio(tone(seconds=4.0), sample_rate=22050, generation=5)",
+    )
+    page.wait_for_function(
+        "() => Number(document.querySelector('.nur-conv').dataset.playedMs) > 300",
+        timeout=15_000,
+    )
+    kernel_eval(
+        page,
+        'w.push_event({"type": "response.interrupted", "turn": 1, "response_id": "r5",'
+        ' "played_ms": 300})',
+    )
+    page.wait_for_timeout(600)
+    stopped = played_ms(page)
+    # A late chunk of the interrupted response does not play either.
+    kernel_eval(page, "w.push_audio(tone(seconds=1.0), sample_rate=22050, generation=5)")
+    page.wait_for_timeout(1500)
+    assert played_ms(page) == stopped
+    assert stopped < 2000  # far less than the 4 s that were queued
+    # The next response plays.
+    kernel_eval(page, "w.push_audio(tone(seconds=0.5), sample_rate=22050, generation=6)")
+    page.wait_for_function(
+        f"() => Number(document.querySelector('.nur-conv').dataset.playedMs) >= {stopped + 400}",
+        timeout=10_000,
+    )
