@@ -5,7 +5,8 @@
 
 import captureSource from "./capture-worklet.js?worklet";
 import playbackSource from "./playback-worklet.js?worklet";
-import { INPUT_RATE, floatToPcm16, mixToMono, resample, toFrames } from "./pcm.js";
+import { GenerationGate } from "./jitter.js";
+import { INPUT_RATE, floatToPcm16, mixToMono, pcm16ToFloat, resample, toFrames } from "./pcm.js";
 
 /** @param {string} source */
 function blobUrl(source) {
@@ -103,12 +104,71 @@ export class Mic {
   }
 }
 
+/** @typedef {{postMessage: (msg: any, transfer?: Transferable[]) => void}} VoiceSink */
+/** @typedef {(info: {ms: number, playing: boolean, queuedMs: number}) => void} PlayedHook */
+
+/** Start of a response held back, as in the playback worklet. */
+const FALLBACK_PREBUFFER_S = 0.08;
+
+/**
+ * Agent audio through AudioBufferSourceNodes, for pages without AudioWorklet (not a secure
+ * context): the same messages as the playback worklet, scheduled back to back.
+ */
+class BufferSink {
+  /** @param {AudioContext} ctx @param {PlayedHook} onPlayed */
+  constructor(ctx, onPlayed) {
+    this.ctx = ctx;
+    this.onPlayed = onPlayed;
+    this.gate = new GenerationGate();
+    this.next = 0;
+    /** @type {Set<AudioBufferSourceNode>} */
+    this.sources = new Set();
+  }
+
+  /** @param {any} msg */
+  postMessage(msg) {
+    if (msg.type === "flush") {
+      this.gate.cut(typeof msg.generation === "number" ? msg.generation : undefined);
+      this.stopAll();
+      return;
+    }
+    if (msg.type !== "audio") return;
+    const verdict = this.gate.admit(msg.generation);
+    if (verdict === "drop") return;
+    if (verdict === "new") this.stopAll();
+    const pcm = new Int16Array(msg.pcm);
+    if (pcm.length === 0) return;
+    const buffer = this.ctx.createBuffer(1, pcm.length, msg.sampleRate);
+    buffer.copyToChannel(pcm16ToFloat(pcm), 0);
+    const source = this.ctx.createBufferSource();
+    source.buffer = buffer;
+    source.connect(this.ctx.destination);
+    const at = Math.max(this.next, this.ctx.currentTime + FALLBACK_PREBUFFER_S);
+    source.start(at);
+    this.next = at + buffer.duration;
+    this.sources.add(source);
+    source.onended = () => {
+      // A stopped source was already removed: only audio that played is counted.
+      if (this.sources.delete(source)) {
+        this.onPlayed({ ms: 1000 * buffer.duration, playing: this.sources.size > 0, queuedMs: 0 });
+      }
+    };
+  }
+
+  stopAll() {
+    const playing = [...this.sources];
+    this.sources.clear();
+    for (const s of playing) s.stop();
+    this.next = 0;
+  }
+}
+
 /** The agent's voice: one AudioContext and playback worklet, created on first use. */
 export class Player {
-  /** @param {{onPlayed: (info: {ms: number, playing: boolean, queuedMs: number}) => void}} hooks */
+  /** @param {{onPlayed: PlayedHook}} hooks */
   constructor(hooks) {
     this.hooks = hooks;
-    /** @type {Promise<AudioWorkletNode> | null} */
+    /** @type {Promise<VoiceSink> | null} */
     this.ready = null;
     /** @type {AudioContext | null} */
     this.ctx = null;
@@ -121,6 +181,7 @@ export class Player {
     this.ready = (async () => {
       const ctx = new AudioContext({ latencyHint: "interactive" });
       this.ctx = ctx;
+      if (!ctx.audioWorklet) return new BufferSink(ctx, this.hooks.onPlayed);
       const url = blobUrl(playbackSource);
       try {
         await ctx.audioWorklet.addModule(url);
@@ -137,7 +198,9 @@ export class Player {
       };
       node.connect(ctx.destination);
       if (ctx.state === "suspended") await ctx.resume();
-      return node;
+      return /** @type {VoiceSink} */ ({
+        postMessage: (msg, transfer) => node.port.postMessage(msg, transfer || []),
+      });
     })();
     return this.ready;
   }
@@ -151,15 +214,15 @@ export class Player {
   async push(data, sampleRate, generation) {
     // Copy out of the comm's buffer: the DataView may share memory with other messages.
     const pcm = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    const node = await this.ensure();
-    node.port.postMessage({ type: "audio", pcm, sampleRate, generation }, [pcm]);
+    const sink = await this.ensure();
+    sink.postMessage({ type: "audio", pcm, sampleRate, generation }, [pcm]);
   }
 
   /** Drop queued audio now (an interruption). @param {number} [generation] */
   async flush(generation) {
     if (!this.ready) return;
-    const node = await this.ready;
-    node.port.postMessage({ type: "flush", generation });
+    const sink = await this.ready;
+    sink.postMessage({ type: "flush", generation });
   }
 
   async close() {

@@ -69,6 +69,7 @@ class JupyterServer:
         *,
         nodelay: bool = True,
         extra_env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.flavour = flavour
         self.port = free_port()
@@ -111,6 +112,7 @@ class JupyterServer:
             "--ServerApp.allow_root=True",
             f"--ServerApp.root_dir={self.root}",
             f"--{app}.expose_app_in_browser=True",
+            *extra_args,
         ]
         self.log_path = base / "jupyter.log"
         self._log = self.log_path.open("wb")
@@ -135,9 +137,10 @@ class JupyterServer:
     def api(self, path: str) -> str:
         return f"{self.url}/api/{path}?token={self.token}"
 
-    def notebook_url(self, name: str) -> str:
+    def notebook_url(self, name: str, *, host: str | None = None) -> str:
         where = "lab/tree" if self.flavour == "lab" else "notebooks"
-        return f"{self.url}/{where}/{name}?token={self.token}"
+        base = f"http://{host}:{self.port}" if host else self.url
+        return f"{base}/{where}/{name}?token={self.token}"
 
     def log(self) -> str:
         self._log.flush()
@@ -217,9 +220,11 @@ _EXEC = """async (code) => {
 }"""
 
 
-def open_notebook(page: Any, server: JupyterServer, name: str, *, timeout: float = 90.0) -> None:
-    """Open ``name`` and wait for its kernel to be idle for half a second."""
-    page.goto(server.notebook_url(name))
+def open_notebook(
+    page: Any, server: JupyterServer, name: str, *, timeout: float = 90.0, host: str | None = None
+) -> None:
+    """Open ``name`` (through ``host`` if given) and wait for an idle kernel for half a second."""
+    page.goto(server.notebook_url(name, host=host))
     deadline = time.monotonic() + timeout
     idle_since: float | None = None
     while time.monotonic() < deadline:

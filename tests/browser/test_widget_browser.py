@@ -323,3 +323,56 @@ def test_an_interruption_stops_the_agent_voice_at_once(page: Any, jupyter: Jupyt
         f"() => Number(document.querySelector('.nur-conv').dataset.playedMs) >= {stopped + 400}",
         timeout=10_000,
     )
+
+
+def test_no_microphone_api_on_a_plain_http_host(
+    playwright_sync: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Jupyter reached by a name other than localhost over http: the page is not a secure
+    context, the browser hides getUserMedia and AudioWorklet, and the widget says why."""
+    from browser_harness import CHROMIUM, chromium_args
+
+    host = "notebooks.nur.test"  # resolved to 127.0.0.1 by the browser itself
+    server = JupyterServer(
+        "lab",
+        tmp_path_factory.mktemp("insecure"),
+        extra_args=(f"--ServerApp.local_hostnames=['localhost','{host}']",),
+    )
+    browser = playwright_sync.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*chromium_args(None), f"--host-resolver-rules=MAP {host} 127.0.0.1"],
+    )
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page_errors: list[str] = []
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        write_notebook(server.root / "echo.ipynb", [ECHO])
+        open_notebook(page, server, "echo.ipynb", host=host)
+        assert page.evaluate("() => window.isSecureContext") is False
+        run_all(page)
+        page.locator(".nur-conv").wait_for(timeout=30_000)
+        notice = page.get_by_role("alert")
+        assert "not a secure context" in notice.inner_text()
+        page.get_by_role("button", name="Start microphone").click()
+        actions = wait_kernel(
+            page,
+            "[c['action'] for c in controls if c['action'].startswith('mic')]",
+            timeout=10,
+            what="mic_unavailable",
+        )
+        assert actions == ["mic_unavailable"]
+        # Typing still works there.
+        page.get_by_role("textbox", name="Type a turn").fill("typed instead")
+        page.get_by_role("textbox", name="Type a turn").press("Enter")
+        wait_kernel(page, "texts == ['typed instead']", timeout=10, what="the typed turn")
+        # No AudioWorklet here either: the agent's voice plays through buffer sources.
+        page.wait_for_function(
+            "() => Number(document.querySelector('.nur-conv').dataset.playedMs) >= 700",
+            timeout=15_000,
+        )
+        assert not page_errors
+        shot(page, "no-mic-api-insecure-lab")
+    finally:
+        browser.close()
+        server.stop()
