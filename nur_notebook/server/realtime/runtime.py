@@ -27,8 +27,8 @@ from typing import Any
 
 from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
-from nur_notebook.protocol.events import decode_client_event, encode_event
-from nur_notebook.protocol.frames import AudioFrame, FrameKind, decode_frame, encode_frame
+from nur_notebook.protocol.events import decode_client_event
+from nur_notebook.protocol.frames import FrameKind, decode_frame
 from nur_notebook.protocol.replay import ReplayLog
 from nur_notebook.protocol.settings import SessionSettings, TurnDetection, apply_update
 from nur_notebook.server.pipeline.base import Float32Audio
@@ -37,6 +37,7 @@ from nur_notebook.server.realtime.engines import SessionEngines
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.limits import FloodGuard
 from nur_notebook.server.realtime.listener import Listener, SpeechStart, SpeechStop
+from nur_notebook.server.realtime.outbox import Outbox
 from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo, describe_session
 from nur_notebook.server.realtime.responder import Responder, TurnTimings
 from nur_notebook.server.realtime.tools import ToolCalls
@@ -70,14 +71,13 @@ class SessionRuntime:
             turn_detection=TurnDetection(silence_ms=options.silence_ms),
             tool_timeout_ms=options.tool_timeout_ms,
         )
-        self.log = ReplayLog()
+        self.out = Outbox(info.session_id, store=store)
         self.turns_used = 0
         self.greeted = False
         saved = store.load_state(info.session_id)
         if saved is not None:  # the server restarted: carry on numbering and resuming
-            self.log.resume_token, self.turns_used, self.greeted = saved
-            for event in store.load_events(info.session_id):
-                self.log.restore(event)
+            token, self.turns_used, self.greeted = saved
+            self.out.restore(token)
         self.history = History()
         self.tools = ToolCalls()
         self.listener = Listener(engines.vad.fresh(), self.settings.turn_detection)
@@ -85,13 +85,11 @@ class SessionRuntime:
         self._audio = FloodGuard(
             options.audio_limit, what="audio frames", strikes=options.flood_strikes
         )
-        self._conn: Connection | None = None
         self._responder: Responder | None = None
         self._response_task: asyncio.Task[Any] | None = None
         self._turn_task: asyncio.Task[None] | None = None
         self._turn_token = 0
         self._generation = 0
-        self._out_seq = 0
         self.ended: str | None = None
         self._expiry = asyncio.get_running_loop().create_task(self._expire())
 
@@ -101,21 +99,12 @@ class SessionRuntime:
         self, conn: Connection, *, last_seq: int | None, resume_token: str | None
     ) -> None:
         """Make ``conn`` the live connection (replacing any other); replay on resume."""
-        replay: list[Any] = []
+        replay = self.out.connect(conn, last_seq=last_seq, token=resume_token)
         if last_seq is not None:
-            self.log.check_token(resume_token)
-            replay = self.log.since(last_seq)
-        old, self._conn = self._conn, conn
-        if old is not None:
-            old.close(CloseCode.REPLACED, "replaced by a newer connection")
-        if last_seq is not None:
-            for event in replay:
-                conn.send_text(encode_event(event))
             await self.emit(ev.SessionResumed(last_seq=last_seq, replayed=len(replay)))
         else:
-            await self.emit(
-                ev.SessionCreated(session=self.describe(), resume_token=self.log.resume_token)
-            )
+            session = describe_session(self.info, self.settings, turns_used=self.turns_used)
+            await self.emit(ev.SessionCreated(session=session, resume_token=self.log.resume_token))
         self._save_state()
         if not self.greeted and self.info.initial_message:
             self.greeted = True
@@ -123,46 +112,17 @@ class SessionRuntime:
             self._start_turn(text=None, audio=None, fixed=self.info.initial_message)
 
     def detach(self, conn: Connection) -> None:
-        if self._conn is conn:
-            self._conn = None
+        self.out.disconnect(conn)
 
     @property
-    def connected(self) -> bool:
-        return self._conn is not None
-
-    def describe(self) -> dict[str, Any]:
-        """The ``session`` object of ``session.created`` / ``session.updated``."""
-        return describe_session(self.info, self.settings, turns_used=self.turns_used)
+    def log(self) -> ReplayLog:
+        return self.out.log
 
     async def emit(self, event: Any) -> None:
-        """Number, file and send one server event."""
-        stamped = self.log.stamp(event)
-        try:
-            self._store.record(self.info.session_id, stamped)
-        except Exception:
-            log.exception("could not store event %s", stamped.type)
-        if self._conn is not None:
-            self._conn.send_text(encode_event(stamped))
-
-    async def _send_audio(self, pcm: bytes, generation: int, last: bool) -> None:
-        frame = AudioFrame(
-            kind=FrameKind.OUTPUT, pcm=pcm, seq=self._out_seq, generation=generation, last=last
-        )
-        self._out_seq += 1
-        if self._conn is not None:
-            self._conn.send_bytes(encode_frame(frame))
+        await self.out.emit(event)
 
     async def error(self, exc: ProtocolError) -> None:
-        await self.emit(
-            ev.Error(
-                code=exc.code,
-                message=exc.message,
-                fatal=exc.close_code is not None,
-                event_id=exc.event_id,
-            )
-        )
-        if exc.close_code is not None and self._conn is not None:
-            self._conn.close(exc.close_code, exc.message)
+        await self.out.error(exc)
 
     # --- input ------------------------------------------------------------------------
 
@@ -195,7 +155,13 @@ class SessionRuntime:
             case ev.SessionUpdate(session=patch):
                 self.settings = apply_update(self.settings, patch)
                 self.listener.configure(self.settings.turn_detection)
-                await self.emit(ev.SessionUpdated(session=self.describe()))
+                await self.emit(
+                    ev.SessionUpdated(
+                        session=describe_session(
+                            self.info, self.settings, turns_used=self.turns_used
+                        )
+                    )
+                )
             case ev.InputText(text=text):
                 if not text.strip():
                     raise ProtocolError(ErrorCode.INVALID_EVENT, "input.text: 'text' is empty")
@@ -276,7 +242,20 @@ class SessionRuntime:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    async def _run_turn(
+    async def _run_turn(self, *args: Any) -> None:
+        try:
+            await self._turn(*args)
+        except Exception as exc:  # an engine failed: tell the client; the session survives
+            log.exception("session %s: a turn failed", self.info.session_id)
+            await self.error(
+                ProtocolError(
+                    ErrorCode.INTERNAL_ERROR,
+                    f"the turn failed: {type(exc).__name__}: {exc}",
+                    close_code=CloseCode.INTERNAL_ERROR,
+                )
+            )
+
+    async def _turn(
         self,
         token: int,
         previous: asyncio.Task[None] | None,
@@ -331,7 +310,7 @@ class SessionRuntime:
             tool_timeout_s=self.settings.tool_timeout_ms / 1000,
             output_rate=self.settings.output_sample_rate,
             emit=self.emit,
-            send_audio=self._send_audio,
+            send_audio=self.out.send_audio,
             lead_s=self.options.lead_s,
         )
         responder.timings = replace(timings)
@@ -362,8 +341,7 @@ class SessionRuntime:
             if task is not None and task is not current and not task.done():
                 task.cancel()
         await self.emit(ev.SessionEnded(reason=reason))  # type: ignore[arg-type]
-        if self._conn is not None:
-            self._conn.close(CloseCode.NORMAL, f"session ended: {reason}")
+        self.out.close(CloseCode.NORMAL, f"session ended: {reason}")
         if self._on_ended is not None:
             try:
                 await self._on_ended(self.info.session_id, reason)
@@ -386,5 +364,4 @@ class SessionRuntime:
         for task in (self._turn_task, self._expiry):
             if task is not None and not task.done():
                 task.cancel()
-        if self._conn is not None:
-            self._conn.close(1001, "server shutting down")
+        self.out.close(1001, "server shutting down")
