@@ -39,6 +39,7 @@ class VAD(abc.ABC):
 
     def reset(self) -> None:
         """Forget recurrent state between utterances or sessions (stateless engines: no-op)."""
+        return None
 
     def fresh(self) -> VAD:
         """A new instance with its own state, for another session (stateful engines override)."""

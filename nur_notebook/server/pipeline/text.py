@@ -1,0 +1,125 @@
+"""Text helpers between the engines: sentences for streaming TTS, digits for the brain.
+
+Pure functions and one small stateful splitter; no engine imports.
+
+    >>> splitter = SentenceSplitter()
+    >>> splitter.feed("Hello Dr. Smith. Your total is 3.5 dol")
+    ['Hello Dr. Smith.']
+    >>> splitter.feed("lars. Bye")
+    ['Your total is 3.5 dollars.']
+    >>> splitter.flush()
+    'Bye'
+    >>> normalize_transcript("My order is 1, 2, 3, 4, 5.")
+    'My order is 12345.'
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Words after which a period does not end a sentence (compared lower-case, no dot).
+ABBREVIATIONS = frozenset(
+    {
+        "dr", "mr", "mrs", "ms", "prof", "sr", "jr", "st", "mt", "vs", "etc", "no", "nos",
+        "nr", "ref", "inc", "ltd", "co", "corp", "dept", "approx", "apt", "ave", "fig",
+        "e.g", "i.e", "a.m", "p.m", "u.s", "sra", "srta", "sig", "hr", "fr", "nº",
+    }
+)  # fmt: skip
+
+_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|\n+")
+_WORD_BEFORE = re.compile(r"([\w.º]+)$")
+
+
+class SentenceSplitter:
+    """Split a growing text into complete sentences, keeping the unfinished rest.
+
+    A sentence ends at ``.``, ``!``, ``?`` or ``…`` followed by whitespace, or at a
+    newline. A period after a known abbreviation ("Dr.", "No.") or after a single
+    letter (an initial) does not end one, and "3.5" never splits because no space
+    follows the period. Call :meth:`flush` when the text is complete.
+    """
+
+    def __init__(self, *, min_chars: int = 2) -> None:
+        self._buffer = ""
+        self._min_chars = min_chars
+
+    @property
+    def pending(self) -> str:
+        """Text received but not yet returned as a sentence."""
+        return self._buffer
+
+    def feed(self, text: str) -> list[str]:
+        """Add ``text``; return the sentences it completed, in order."""
+        self._buffer += text
+        sentences: list[str] = []
+        start = 0
+        for match in _END.finditer(self._buffer):
+            end = match.end()
+            candidate = self._buffer[start:end]
+            if match.group().startswith(".") and _is_abbreviation(
+                self._buffer[start : match.start()]
+            ):
+                continue
+            sentence = candidate.strip()
+            if len(sentence) < self._min_chars:
+                continue
+            sentences.append(sentence)
+            start = end
+        self._buffer = self._buffer[start:].lstrip() if sentences else self._buffer
+        return sentences
+
+    def flush(self) -> str | None:
+        """The remaining text as a last sentence (None when only whitespace is left)."""
+        rest = self._buffer.strip()
+        self._buffer = ""
+        return rest or None
+
+
+def split_sentences(text: str) -> list[str]:
+    """All sentences of a complete text."""
+    splitter = SentenceSplitter()
+    sentences = splitter.feed(text)
+    last = splitter.flush()
+    return [*sentences, last] if last else sentences
+
+
+def _is_abbreviation(before: str) -> bool:
+    match = _WORD_BEFORE.search(before)
+    if match is None:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    if word in ABBREVIATIONS:
+        return True
+    # A single letter ("J. Smith") is an initial, not the end of a sentence.
+    return len(word) == 1 and word.isalpha()
+
+
+_NUMBER_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_DIGIT_LIST = re.compile(r"(?<![\w.,])\d(?:(?:,\s*|\s+|-)\d){2,}(?![\w]|[.,]\d)")
+_WORD_LIST = re.compile(
+    r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+    r"(?:(?:,\s*|\s+|-)(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){2,}\b",
+    re.IGNORECASE,
+)
+
+
+def normalize_digits(text: str) -> str:
+    """Join digits spelled one at a time into the number they spell.
+
+    Whisper writes "one two three four five" as "1, 2, 3, 4, 5" (or the words);
+    three or more single digits in a row become "12345". Two digits ("2, 3") are
+    left alone: that is more often a list than a number.
+    """
+    text = _WORD_LIST.sub(
+        lambda m: "".join(_NUMBER_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", m.group())),
+        text,
+    )
+    return _DIGIT_LIST.sub(lambda m: re.sub(r"\D", "", m.group()), text)
+
+
+def normalize_transcript(text: str) -> str:
+    """What the brain sees of a transcript: trimmed, spaces collapsed, digits joined."""
+    return normalize_digits(" ".join(text.split()))
