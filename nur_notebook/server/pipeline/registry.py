@@ -5,7 +5,8 @@
     {'vad': 'silero', 'stt': 'faster-whisper tiny.en', 'brain': 'llama-cpp ...', 'tts': ...}
 
 Heavy models (Whisper, the LLM, the Piper voice) load here exactly once and are shared
-by every session; the VAD is a factory because Silero keeps per-session state.
+by every session; each session takes its own ``engines.vad.fresh()`` because Silero
+keeps per-session state.
 ``progress`` is called with a stage name before each stage so the server can report
 loading ("weights", "vad", "stt", "brain", "tts", "ready").
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from nur_notebook.server.pipeline import weights
 from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
+from nur_notebook.server.pipeline.tts_router import RouterTTS
 from nur_notebook.server.pipeline.vad import make_vad
 
 Stage = Literal["weights", "vad", "stt", "brain", "tts", "ready"]
@@ -42,20 +44,43 @@ class EngineOptions:
     llm_threads: int = 2
     llm_context: int = 4096
 
+    @classmethod
+    def from_config(cls, config: object) -> EngineOptions:
+        """Options from any object with these attribute names (the server's config).
+
+        Missing attributes, and ``None`` for ``brain_model``, keep the defaults.
+        """
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            if hasattr(config, name) and (
+                getattr(config, name) is not None or name != "brain_model"
+            ):
+                values[name] = getattr(config, name)
+        return cls(**values)
+
 
 @dataclass
 class Engines:
-    """The loaded engines: a VAD factory (one VAD per session) and shared STT, brain, TTS."""
+    """The loaded engines, shared by every session.
 
-    vad_factory: Callable[[], VAD]
+    ``vad`` is a prototype: each session takes ``vad.fresh()`` (Silero keeps state).
+    ``tts`` routes by voice and language; ``tts_for`` names the engine that will speak
+    (its ``sample_rate`` is the rate of that audio).
+    """
+
+    vad: VAD
     stt: STT
     brain: Brain
-    tts: TTS
+    tts: RouterTTS
     names: dict[str, str] = field(default_factory=dict)
 
     def new_vad(self) -> VAD:
         """A VAD with its own state, for one session."""
-        return self.vad_factory()
+        return self.vad.fresh()
+
+    def tts_for(self, voice_id: str, language: str) -> TTS:
+        """The engine that speaks ``voice_id`` in ``language``."""
+        return self.tts.engine_for(voice_id, language)
 
     def description(self) -> dict[str, str]:
         """Engine names per stage, for status endpoints."""
@@ -68,10 +93,15 @@ def _describe(engine: object) -> str:
 
 
 def load_engines(
-    options: EngineOptions | None = None, *, progress: ProgressCallback | None = None
+    options: EngineOptions | object | None = None, *, progress: ProgressCallback | None = None
 ) -> Engines:
-    """Verify the weights and load every engine once; see the module docstring."""
-    options = options or EngineOptions()
+    """Verify the weights and load every engine once; see the module docstring.
+
+    ``options`` is an :class:`EngineOptions`, or the server's config (read through
+    :meth:`EngineOptions.from_config`).
+    """
+    if not isinstance(options, EngineOptions):
+        options = EngineOptions() if options is None else EngineOptions.from_config(options)
 
     def report(stage: Stage) -> None:
         if progress is not None:
@@ -102,7 +132,6 @@ def load_engines(
 
     report("tts")
     from nur_notebook.server.pipeline.tts_espeak import EspeakTTS
-    from nur_notebook.server.pipeline.tts_router import RouterTTS
 
     piper = None
     if options.piper:
@@ -113,7 +142,7 @@ def load_engines(
 
     report("ready")
     return Engines(
-        vad_factory=prototype.fresh,
+        vad=prototype,
         stt=stt,
         brain=brain,
         tts=tts,
