@@ -241,7 +241,8 @@ def test_the_blocking_variant_for_scripts(server: Server) -> None:
                 events.append(event)
                 if event.type == "response.done":
                     break
-            assert conn.last_seq == max(e.seq for e in events)
+            # The connection reads ahead of the iterator (it answers tools meanwhile).
+            assert conn.last_seq >= max(e.seq for e in events)
         with pytest.raises(StopIteration):
             next(conn)  # closed: the iterator is over
     kinds = [e.type for e in events]

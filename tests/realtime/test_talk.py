@@ -71,15 +71,15 @@ def test_talk_with_typed_turns_prints_the_conversation_and_writes_the_audio(
 @pytest.mark.engines
 def test_talk_with_a_recording(server: Server, tmp_path: Path) -> None:
     agent_id = _agent(server, system_prompt=CHAT_PROMPT, tools=[])
-    wav = speech_wav("What is the capital of France?", tmp_path / "question.wav")
+    wav = speech_wav("What is the weather like on Mars?", tmp_path / "question.wav")
     out = tmp_path / "answer.wav"
     done = _talk(server, agent_id, "--wav", str(wav), "--out", str(out))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     user = [line.lower() for line in lines if line.startswith("user: ")]
     assert len(user) == 1
-    assert "capital" in user[0]
-    assert "france" in user[0]
+    assert "weather" in user[0]
+    assert "mars" in user[0]
     assert any(line.startswith("agent: ") for line in lines)
     assert any(line.startswith("turn ") for line in lines)
     samples, rate = read_wav(out)
