@@ -34,6 +34,31 @@ export const ENDED_REASONS = {
   error: "of an error on the server",
 };
 
+/** Words shown for each session status (the same codes as the kernel's Conversation). */
+export const STATUS_LABELS = {
+  connecting: "connecting\u2026",
+  loading: "loading engines\u2026",
+  listening: "listening",
+  user_speaking: "hearing you",
+  thinking: "thinking",
+  speaking: "agent speaking",
+  reconnecting: "reconnecting\u2026",
+  ended: "ended",
+  error: "error",
+};
+
+/**
+ * The status pill's text: a running tool says so while the session waits for it.
+ * @param {State} s
+ * @returns {string}
+ */
+export function statusLabel(s) {
+  const running = s.tools.find((t) => t.pending);
+  if (running && s.status !== "ended" && s.status !== "error") return `running ${running.name}`;
+  const label = /** @type {Record<string, string>} */ (STATUS_LABELS)[s.status];
+  return label || s.status.replace(/_/g, " ");
+}
+
 /** @returns {State} */
 export function initialState() {
   return {
@@ -154,7 +179,7 @@ export function reduce(s, e) {
   const turn = typeof e.turn === "number" ? e.turn : 0;
   switch (e.type) {
     case "session.loading":
-      return { ...s, status: "loading engines", notice: null };
+      return { ...s, status: "loading", notice: null };
     case "session.created":
     case "session.updated": {
       const v = e.session && (e.session.agent_version ?? e.session.version);
@@ -183,7 +208,7 @@ export function reduce(s, e) {
         notice: s.notice && s.notice.code === "reconnecting" ? null : s.notice,
       };
     case "input_audio.speech_started":
-      return { ...s, status: "hearing you", userSpeaking: true };
+      return { ...s, status: "user_speaking", userSpeaking: true };
     case "input_audio.speech_stopped":
       return { ...s, status: "thinking", userSpeaking: false };
     case "transcript.user.delta":
@@ -197,7 +222,7 @@ export function reduce(s, e) {
     case "response.started":
       return {
         ...s,
-        status: "agent speaking",
+        status: "speaking",
         agentSpeaking: true,
         generation: typeof e.generation === "number" ? e.generation : s.generation,
       };
@@ -215,7 +240,7 @@ export function reduce(s, e) {
     case "response.interrupted":
       return {
         ...s,
-        status: "hearing you",
+        status: "user_speaking",
         agentSpeaking: false,
         lines: s.lines.map((l) =>
           l.role === "agent" && l.turn === turn ? { ...l, interrupted: true } : l,
@@ -226,7 +251,6 @@ export function reduce(s, e) {
     case "tool.call":
       return {
         ...s,
-        status: `running ${e.name}`,
         tools: upsert(
           s.tools,
           (t) => t.call_id === e.call_id,
@@ -248,7 +272,6 @@ export function reduce(s, e) {
     case "tool.call.completed":
       return {
         ...s,
-        status: s.status.startsWith("running ") ? "thinking" : s.status,
         tools: upsert(
           s.tools,
           (t) => t.call_id === e.call_id,

@@ -8,6 +8,7 @@ import {
   latencyScale,
   micNotice,
   reduce,
+  statusLabel,
 } from "./timeline.js";
 
 /** @param {Record<string, any>[]} events */
@@ -77,7 +78,7 @@ describe("reduce", () => {
   it("marks a tool call running until it completes, and keeps errors", () => {
     let s = run(TURN.slice(0, 6));
     expect(s.tools[0].pending).toBe(true);
-    expect(s.status).toBe("running lookup_order");
+    expect(statusLabel(s)).toBe("running lookup_order");
     s = reduce(s, {
       type: "tool.call.completed",
       call_id: "c1",
@@ -87,7 +88,7 @@ describe("reduce", () => {
       duration_ms: 1,
     });
     expect(s.tools[0]).toMatchObject({ pending: false, is_error: true, output: "KeyError: 'x'" });
-    expect(s.status).toBe("thinking");
+    expect(statusLabel(s)).toBe("agent speaking");
   });
 
   it("marks the interrupted agent line", () => {
@@ -209,5 +210,23 @@ describe("display helpers", () => {
     expect(endedMessage("weird")).toBe("Session ended (weird).");
     expect(brief({ order_id: "1234" })).toBe('{"order_id":"1234"}');
     expect(brief("x".repeat(500), 10)).toHaveLength(10);
+  });
+});
+
+describe("statusLabel", () => {
+  it("speaks the kernel's status codes in words", () => {
+    const s = initialState();
+    expect(statusLabel({ ...s, status: "user_speaking" })).toBe("hearing you");
+    expect(statusLabel({ ...s, status: "speaking" })).toBe("agent speaking");
+    expect(statusLabel({ ...s, status: "something_new" })).toBe("something new");
+  });
+
+  it("uses the same codes as the kernel when events arrive", () => {
+    const s = run([
+      { type: "input_audio.speech_started", audio_ms: 0 },
+    ]);
+    expect(s.status).toBe("user_speaking");
+    expect(run([{ type: "response.started", turn: 1, generation: 1 }]).status).toBe("speaking");
+    expect(run([{ type: "session.loading", stage: "stt" }]).status).toBe("loading");
   });
 });

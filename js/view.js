@@ -1,7 +1,7 @@
 // DOM of the conversation widget: built once, then redrawn from the reducer's state. Text goes
 // through textContent only (transcripts and tool output are untrusted).
 
-import { STAGES, brief, latencyBar, latencyScale } from "./timeline.js";
+import { STAGES, brief, latencyBar, latencyScale, statusLabel } from "./timeline.js";
 
 /**
  * @param {string} tag
@@ -94,7 +94,7 @@ export function draw(p, s, agent) {
   if (agent.voice_id) bits.push(agent.voice_id);
   if (agent.language) bits.push(agent.language);
   p.meta.textContent = bits.join(" \u00b7 ");
-  p.status.textContent = s.status;
+  p.status.textContent = statusLabel(s);
   p.root.dataset.status = s.status;
 
   p.notice.hidden = !s.notice;

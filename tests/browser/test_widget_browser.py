@@ -172,7 +172,7 @@ def test_microphone_frames_reach_the_kernel(
     assert max(received) > 0.01
     # Measured r ~0.8 with the browser's processing on; unrelated audio or silence gives ~0.
     r = max(best_correlation(pooled(source[i:]), pooled(received)) for i in range(3))
-    assert r > 0.7
+    assert r > 0.7, f"envelope correlation {r:.2f}"
     stats = kernel_json(page, "w.link_stats()")
     assert stats["frames"] >= len(source)
     assert stats["uplink_p50_ms"] is not None
