@@ -128,7 +128,8 @@ class AsyncSessionConnection:
 
     @property
     def last_seq(self) -> int:
-        """The ``seq`` of the last server event processed."""
+        """The ``seq`` of the last server event received (the connection reads ahead of the
+        iterator, so this may be past the event the caller is looking at)."""
         return self._inbound.last_seq
 
     @property
