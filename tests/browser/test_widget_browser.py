@@ -6,7 +6,10 @@ these tests check the widget and the comm path alone (the full flow is in test_c
 
 from __future__ import annotations
 
+import json
 import math
+import time
+import urllib.request
 import wave
 from pathlib import Path
 from typing import Any
@@ -376,3 +379,50 @@ def test_no_microphone_api_on_a_plain_http_host(
     finally:
         browser.close()
         server.stop()
+
+
+def test_a_saved_notebook_shows_its_transcript_when_reopened(
+    page: Any, jupyter: JupyterServer
+) -> None:
+    # Widget state is saved with the notebook when the widget manager's setting asks for it.
+    settings = "lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin"
+    body = json.dumps({"raw": json.dumps({"saveState": True})}).encode()
+    request = urllib.request.Request(
+        f"{jupyter.url}/{settings}?token={jupyter.token}", data=body, method="PUT"
+    )
+    request.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(request, timeout=10).close()
+
+    open_echo(page, jupyter)
+    kernel_eval(
+        page,
+        'w.transcript = [{"role": "user", "text": "saved question", "turn": 1},'
+        ' {"role": "agent", "text": "saved answer", "turn": 1, "agent_version": 2}]\n'
+        'w.tool_calls = [{"call_id": "c1", "name": "lookup_order", "arguments":'
+        ' {"order_id": "12345"}, "output": {"status": "shipped"}, "is_error": False,'
+        ' "duration_ms": 2.0}]\n'
+        'w.status = "ended"',
+    )
+    page.locator('.nur-line[data-role="agent"]').wait_for(timeout=10_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    saved_path = jupyter.root / "echo.ipynb"
+    deadline = time.monotonic() + 20
+    while "saved answer" not in saved_path.read_text():
+        assert time.monotonic() < deadline, "the widget state was not saved"
+        time.sleep(0.3)
+
+    # A fresh browser page on the saved file, its kernel restarted: nothing runs, and the
+    # transcript is still there.
+    page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()"
+    )
+    page.reload()
+    widget = page.locator(".nur-conv")
+    widget.wait_for(timeout=60_000)
+    agent = widget.locator('.nur-line[data-role="agent"]')
+    agent.wait_for(timeout=30_000)
+    assert "saved answer" in agent.inner_text()
+    assert widget.locator('.nur-tool[data-name="lookup_order"]').count() == 1
+    assert widget.get_attribute("data-status") == "ended"
+    assert page.get_by_role("button", name="Start microphone").is_disabled()
+    shot(page, f"reopened-{jupyter.flavour}")
