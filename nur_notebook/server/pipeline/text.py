@@ -23,6 +23,7 @@ ABBREVIATIONS = frozenset(
         "dr", "mr", "mrs", "ms", "prof", "sr", "jr", "st", "mt", "vs", "etc", "no", "nos",
         "nr", "ref", "inc", "ltd", "co", "corp", "dept", "approx", "apt", "ave", "fig",
         "e.g", "i.e", "a.m", "p.m", "u.s", "sra", "srta", "sig", "hr", "fr", "nº",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     }
 )  # fmt: skip
 

@@ -50,7 +50,7 @@ class SileroVAD(VAD):
 
 
 class WebRtcVAD(VAD):
-    """WebRTC VAD (webrtcvad-wheels), mode 3, 30 ms frames; stateless enough to share."""
+    """WebRTC VAD (webrtcvad-wheels), mode 3, 30 ms frames; adapts to noise, so one per session."""
 
     name = "webrtc"
     frame_samples = 480
@@ -70,6 +70,12 @@ class WebRtcVAD(VAD):
             )
         pcm = (np.clip(frame, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         return 1.0 if self._native.is_speech(pcm, INPUT_SAMPLE_RATE) else 0.0
+
+    def reset(self) -> None:
+        # Its noise estimate adapts to what it heard: start over with a new detector.
+        import webrtcvad
+
+        self._native = webrtcvad.Vad(self._mode)
 
     def fresh(self) -> WebRtcVAD:
         return WebRtcVAD(mode=self._mode)

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nur_notebook.server.pipeline.base import Message, SayDelta, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.decision import (
+    DecisionError,
+    SayStream,
+    chat_messages,
+    decision_schema,
+    parse_decision,
+    stream_decision,
+)
+
+LOOKUP = ToolSpec(
+    "lookup_order", "Look up order status by ID", {"order_id": {"type": "string", "required": True}}
+)
+BOOK = ToolSpec(
+    "book_table",
+    "Book a table",
+    {
+        "people": {"type": "integer", "required": True},
+        "area": {"type": "string", "enum": ["inside", "terrace"], "description": "Where"},
+    },
+)
+
+
+def test_schema_has_say_and_one_alternative_per_tool() -> None:
+    schema = decision_schema([LOOKUP, BOOK])
+    options = schema["anyOf"]
+    assert options[-1]["required"] == ["say"]
+    tools = {opt["properties"]["tool"]["const"]: opt for opt in options[:-1]}
+    assert set(tools) == {"lookup_order", "book_table"}
+    book_args = tools["book_table"]["properties"]["arguments"]
+    assert book_args["required"] == ["people"]
+    assert book_args["properties"]["people"] == {"type": "integer"}
+    assert book_args["properties"]["area"] == {"type": "string", "enum": ["inside", "terrace"]}
+    assert book_args["additionalProperties"] is False
+    # The model writes keys in schema order: the tool name before its arguments.
+    assert list(tools["lookup_order"]["properties"]) == ["tool", "arguments"]
+
+
+def test_schema_without_tools_only_allows_say() -> None:
+    assert decision_schema([]) == {
+        "type": "object",
+        "properties": {"say": {"type": "string", "minLength": 1}},
+        "required": ["say"],
+        "additionalProperties": False,
+    }
+
+
+def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
+    history = [
+        Message("user", "where is my order 12345?"),
+        Message("tool_call", name="lookup_order", arguments={"order_id": "12345"}),
+        Message("tool_result", name="lookup_order", content='{"status": "shipped"}'),
+        Message("agent", "It shipped."),
+        Message("user", "thanks"),
+    ]
+    first = chat_messages(
+        system_prompt="Be kind.", history=history[:1], tools=[LOOKUP], language="es"
+    )
+    later = chat_messages(system_prompt="Be kind.", history=history, tools=[LOOKUP], language="es")
+    assert first[0] == later[0]
+    assert first[0]["content"].startswith("Be kind.")
+    assert "Spanish" in first[0]["content"] and "lookup_order" in first[0]["content"]
+    roles = [m["role"] for m in later]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert json.loads(later[2]["content"]) == {
+        "tool": "lookup_order",
+        "arguments": {"order_id": "12345"},
+    }
+    assert "lookup_order" in later[3]["content"] and "shipped" in later[3]["content"]
+    assert json.loads(later[4]["content"]) == {"say": "It shipped."}
+
+
+def test_parse_decision_accepts_say_and_valid_calls() -> None:
+    assert parse_decision('{"say": "Hi"}', [LOOKUP]) == "Hi"
+    assert parse_decision(
+        '{"tool": "lookup_order", "arguments": {"order_id": "1"}}', [LOOKUP]
+    ) == ToolCallDecision("lookup_order", {"order_id": "1"})
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "not json",
+        "[1, 2]",
+        '{"tool": "delete_everything", "arguments": {}}',
+        '{"tool": "lookup_order", "arguments": {}}',
+        '{"tool": "lookup_order", "arguments": {"order_id": "1", "extra": 2}}',
+        '{"tool": "lookup_order", "arguments": "1"}',
+    ],
+)
+def test_parse_decision_rejects_bad_replies(reply: str) -> None:
+    with pytest.raises(DecisionError):
+        parse_decision(reply, [LOOKUP])
+
+
+def test_say_stream_unescapes_across_pieces() -> None:
+    reply = json.dumps({"say": 'He said "hi"\\ then\nleft — ok 😀 café.'})
+    stream = SayStream()
+    out = "".join(stream.feed(char) for char in reply)
+    assert out == 'He said "hi"\\ then\nleft — ok 😀 café.'
+    assert stream.done and stream.is_say
+
+
+def test_say_stream_with_ascii_escapes_and_spaces() -> None:
+    reply = '{ "say" :  "caf\\u00e9 \\ud83d\\ude00 tab\\there"}'
+    stream = SayStream()
+    pieces = [stream.feed(reply[i : i + 3]) for i in range(0, len(reply), 3)]
+    assert "".join(pieces) == "café 😀 tab\there"
+    assert sum(1 for piece in pieces if piece) > 3  # text comes out while it arrives
+
+
+def test_say_stream_recognises_tool_calls() -> None:
+    stream = SayStream()
+    assert stream.feed('{"to') == ""
+    assert stream.is_say is None
+    assert stream.feed('ol": "lookup_order"') == ""
+    assert stream.is_say is False
+
+
+def test_stream_decision_yields_deltas_then_stops() -> None:
+    pieces = ['{"', "say", '":', ' "', "Your", " order", " shipped", ".", '"}']
+    events = list(stream_decision(iter(pieces), [LOOKUP]))
+    assert all(isinstance(e, SayDelta) for e in events)
+    assert len(events) >= 4
+    assert "".join(e.text for e in events if isinstance(e, SayDelta)) == "Your order shipped."
+
+
+def test_stream_decision_yields_one_validated_tool_call() -> None:
+    pieces = ['{"tool": "lookup_', 'order", "arguments": {"order_id": "12', '345"}}']
+    assert list(stream_decision(iter(pieces), [LOOKUP])) == [
+        ToolCallDecision("lookup_order", {"order_id": "12345"})
+    ]
+    with pytest.raises(DecisionError):
+        list(stream_decision(iter(['{"tool": "rm_rf", "arguments": {}}']), [LOOKUP]))

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from nur_notebook.server.pipeline.text import (
+    SentenceSplitter,
+    normalize_digits,
+    normalize_transcript,
+    split_sentences,
+)
+
+
+def test_streaming_split_keeps_the_unfinished_rest() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("Hello there.") == []  # no space after the period yet
+    assert splitter.feed(" How are you") == ["Hello there."]
+    assert splitter.feed("? I") == ["How are you?"]
+    assert splitter.pending == "I"
+    assert splitter.feed(" am fine") == []
+    assert splitter.flush() == "I am fine"
+    assert splitter.flush() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr. Smith will call. Bye!", ["Dr. Smith will call.", "Bye!"]),
+        ("It costs 3.5 dollars. Thanks.", ["It costs 3.5 dollars.", "Thanks."]),
+        (
+            "Order No. 12345 shipped. It arrives soon.",
+            ["Order No. 12345 shipped.", "It arrives soon."],
+        ),
+        ("Ask J. Smith first. Then me.", ["Ask J. Smith first.", "Then me."]),
+        ("Wait... what? Really!", ["Wait...", "what?", "Really!"]),
+        ("One line\nanother line", ["One line", "another line"]),
+        ('He said "yes." Then left.', ['He said "yes."', "Then left."]),
+    ],
+)
+def test_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_split_fed_one_character_at_a_time_matches_whole_text() -> None:
+    text = "Your order 12345 shipped on Jan. 3 at 2.30 pm. Mr. Lee signed for it! Anything else?"
+    splitter = SentenceSplitter()
+    pieces: list[str] = []
+    for char in text:
+        pieces.extend(splitter.feed(char))
+    last = splitter.flush()
+    assert [*pieces, *([last] if last else [])] == split_sentences(text)
+    assert len(pieces) + (1 if last else 0) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Where is my order 1, 2, 3, 4, 5?", "Where is my order 12345?"),
+        ("order 1 2 3 4 5", "order 12345"),
+        ("call 5-5-5-0-1-9-9", "call 5550199"),
+        ("it is one two three four five", "it is 12345"),
+        ("I want 2, 3 apples", "I want 2, 3 apples"),
+        ("prices 3.5, 4.5 and 6", "prices 3.5, 4.5 and 6"),
+        ("version 1.2.3", "version 1.2.3"),
+        ("order 12345", "order 12345"),
+    ],
+)
+def test_digit_lists_become_numbers(text: str, expected: str) -> None:
+    assert normalize_digits(text) == expected
+
+
+def test_transcript_normalisation_trims_and_collapses_spaces() -> None:
+    assert normalize_transcript("  where is   my order 4, 4, 2, 1, 0?  ") == (
+        "where is my order 44210?"
+    )
