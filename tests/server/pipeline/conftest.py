@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -55,14 +56,14 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 
 @pytest.fixture(scope="session")
-def whisper() -> Iterator[object]:
+def whisper() -> Any:
     from nur_notebook.server.pipeline.stt import WhisperSTT
 
-    yield WhisperSTT.load()
+    return WhisperSTT.load()
 
 
 @pytest.fixture(scope="session")
-def llama_brain() -> Iterator[object]:
+def llama_brain() -> Any:
     from nur_notebook.server.pipeline.brain_llama import LlamaBrain
 
-    yield LlamaBrain.load()
+    return LlamaBrain.load()

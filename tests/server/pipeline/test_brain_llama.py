@@ -19,14 +19,17 @@ BOOK = ToolSpec(
 )
 
 
-def _respond(brain: Any, history: list[Message], tools: list[ToolSpec], language: str = "en"):
+def _respond(
+    brain: Any, history: list[Message], tools: list[ToolSpec], language: str = "en"
+) -> list[Any]:
     return list(
         brain.respond(system_prompt=SUPPORT, history=history, tools=tools, language=language)
     )
 
 
 def _said(events: list[Any]) -> str:
-    assert events and all(isinstance(e, SayDelta) for e in events), events
+    assert events
+    assert all(isinstance(e, SayDelta) for e in events), events
     return "".join(e.text for e in events)
 
 
@@ -46,7 +49,8 @@ def test_typed_arguments_follow_the_schema(llama_brain: Any) -> None:
     events = _respond(
         llama_brain, [Message("user", "Please book a table for 4 people at 8 pm.")], [LOOKUP, BOOK]
     )
-    assert len(events) == 1 and isinstance(events[0], ToolCallDecision), events
+    assert len(events) == 1
+    assert isinstance(events[0], ToolCallDecision), events
     assert events[0].name == "book_table"
     assert events[0].arguments["people"] == 4
     assert isinstance(events[0].arguments["time"], str)

@@ -65,14 +65,16 @@ def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
     later = chat_messages(system_prompt="Be kind.", history=history, tools=[LOOKUP], language="es")
     assert first[0] == later[0]
     assert first[0]["content"].startswith("Be kind.")
-    assert "Spanish" in first[0]["content"] and "lookup_order" in first[0]["content"]
+    assert "Spanish" in first[0]["content"]
+    assert "lookup_order" in first[0]["content"]
     roles = [m["role"] for m in later]
     assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
     assert json.loads(later[2]["content"]) == {
         "tool": "lookup_order",
         "arguments": {"order_id": "12345"},
     }
-    assert "lookup_order" in later[3]["content"] and "shipped" in later[3]["content"]
+    assert "lookup_order" in later[3]["content"]
+    assert "shipped" in later[3]["content"]
     assert json.loads(later[4]["content"]) == {"say": "It shipped."}
 
 
@@ -104,7 +106,8 @@ def test_say_stream_unescapes_across_pieces() -> None:
     stream = SayStream()
     out = "".join(stream.feed(char) for char in reply)
     assert out == 'He said "hi"\\ then\nleft — ok 😀 café.'
-    assert stream.done and stream.is_say
+    assert stream.done
+    assert stream.is_say
 
 
 def test_say_stream_with_ascii_escapes_and_spaces() -> None:

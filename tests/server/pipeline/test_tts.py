@@ -24,7 +24,8 @@ def router() -> RouterTTS:
 def _to_16k(audio: np.ndarray, rate: int) -> np.ndarray:
     samples = audio.astype(np.float32) / 32768.0
     positions = np.arange(0, len(samples), rate / INPUT_SAMPLE_RATE)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+    resampled: np.ndarray = np.interp(positions, np.arange(len(samples)), samples)
+    return resampled.astype(np.float32)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,8 @@ def test_espeak_variants_and_languages() -> None:
     assert espeak_voice_name("joe", "fr") == "fr"
     female = EspeakTTS.load().synthesize("Bonjour madame.", voice_id="espeak_f", language="fr")
     male = EspeakTTS.load().synthesize("Bonjour madame.", voice_id="espeak_m", language="fr")
-    assert len(female) > 0 and len(male) > 0
+    assert len(female) > 0
+    assert len(male) > 0
     assert not np.array_equal(female[: len(male)], male[: len(female)])
 
 

@@ -80,7 +80,8 @@ def test_packaged_weights_match_their_pins() -> None:
     assert weights.piper_joe_model().name == "en_US-joe-medium.onnx"
     assert weights.silero_model().is_file()
     library, data = weights.espeak_library()
-    assert library.is_file() and (data / "phontab").is_file()
+    assert library.is_file()
+    assert (data / "phontab").is_file()
     gguf = weights.llm_gguf()
     assert gguf.stat().st_size == weights.QWEN_GGUF_SIZE
     with gguf.open("rb") as handle:
