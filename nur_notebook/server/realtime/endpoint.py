@@ -72,7 +72,7 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
     if agent is None:
         return await _refuse(websocket, CloseCode.SESSION_GONE, "the session's agent is deleted")
     if hub.host.state == "loading":
-        await websocket.send_text(encode_event(ev.SessionLoading(stage="engines")))
+        await websocket.send_text(encode_event(ev.SessionLoading(stage=hub.host.stage)))
     if await hub.host.ready() is None:
         message = hub.host.error or "this server runs without speech engines"
         error = ev.Error(code=ErrorCode.ENGINES_UNAVAILABLE, message=message, fatal=True)

@@ -20,6 +20,8 @@ from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
 log = logging.getLogger(__name__)
 
 HostState = Literal["loading", "ready", "failed", "disabled"]
+#: ``loader(progress)``: loads the engines, calling ``progress(stage)`` before each stage.
+Loader = Callable[[Callable[[str], None]], "SessionEngines"]
 
 
 @dataclass
@@ -36,9 +38,11 @@ class SessionEngines:
 class EngineHost:
     """Loads the engines once (in a worker thread) and hands them to sessions."""
 
-    def __init__(self, loader: Callable[[], SessionEngines] | None) -> None:
+    def __init__(self, loader: Loader | None) -> None:
         self._loader = loader
         self.state: HostState = "disabled" if loader is None else "loading"
+        #: The stage being loaded (``session.loading`` reports it).
+        self.stage = "engines"
         self.error: str | None = None
         self.engines: SessionEngines | None = None
         self.load_seconds: float | None = None
@@ -54,10 +58,14 @@ class EngineHost:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._load(self._loader))
 
-    async def _load(self, loader: Callable[[], SessionEngines]) -> None:
+    async def _load(self, loader: Loader) -> None:
         started = time.monotonic()
+
+        def progress(stage: str) -> None:
+            self.stage = stage
+
         try:
-            self.engines = await asyncio.to_thread(loader)
+            self.engines = await asyncio.to_thread(loader, progress)
             self.state = "ready"
         except Exception as exc:
             log.exception("loading the speech engines failed")

@@ -11,32 +11,40 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
 
 from nur_notebook.server.config import ServerConfig
-from nur_notebook.server.realtime.engines import EngineHost, SessionEngines
+from nur_notebook.server.pipeline.base import TTS
+from nur_notebook.server.realtime.engines import EngineHost, Loader, SessionEngines
 from nur_notebook.server.realtime.hub import SessionHub
 from nur_notebook.server.realtime.profile import RuntimeOptions
 
 log = logging.getLogger(__name__)
 
 
-def engine_loader(config: ServerConfig) -> Callable[[], SessionEngines] | None:
+def engine_loader(config: ServerConfig) -> Loader | None:
     """How this server loads its engines, or None when it runs REST-only."""
     if not config.engines:
         return None
 
-    def load() -> SessionEngines:
-        from nur_notebook.server.pipeline.registry import load_engines
+    def load(progress: Callable[[str], None]) -> SessionEngines:
+        from nur_notebook.server.pipeline.registry import EngineOptions, load_engines
 
-        engines = load_engines(config)
+        options = EngineOptions(brain_url=config.brain_url)
+        if config.brain_model:
+            options = replace(options, brain_model=config.brain_model)
+        engines = load_engines(options, progress=progress)
+        tts = engines.tts
+        route = getattr(tts, "engine_for", None)  # the router picks an engine per voice
+
+        def tts_for(voice_id: str, language: str) -> TTS:
+            return route(voice_id, language) if callable(route) else tts
+
         return SessionEngines(
-            vad=engines.vad,
-            stt=engines.stt,
-            brain=engines.brain,
-            tts_for=engines.tts_for,
+            vad=engines.new_vad(), stt=engines.stt, brain=engines.brain, tts_for=tts_for
         )
 
     return load
@@ -47,7 +55,7 @@ def runtime_options(config: ServerConfig) -> RuntimeOptions:
     return RuntimeOptions(silence_ms=config.vad_silence_ms, tool_timeout_ms=config.tool_timeout_ms)
 
 
-def install(app: FastAPI, *, loader: Callable[[], SessionEngines] | str | None = "config") -> None:
+def install(app: FastAPI, *, loader: Loader | str | None = "config") -> None:
     """Attach the realtime service to ``app`` (see the module docstring)."""
     config: ServerConfig = app.state.config
     chosen = engine_loader(config) if loader == "config" else loader

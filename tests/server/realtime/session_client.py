@@ -82,7 +82,7 @@ class SessionClient:
         kind: str,
         predicate: Callable[[Any], bool] = lambda _e: True,
         *,
-        within: float = 60.0,
+        within: float = 180.0,
         start: int = 0,
     ) -> Any:
         """The first event of ``kind`` (from index ``start``) matching ``predicate``."""

@@ -30,7 +30,7 @@ def status_of(server: LocalServer, session: dict) -> str:
 async def test_max_turns_says_goodbye_and_ends(server: LocalServer) -> None:
     session, client = await open_session(server, max_turns=1)
     await client.send({"type": "input.text", "text": "Hi there!"})
-    ended = await client.wait_for("session.ended", within=120)
+    ended = await client.wait_for("session.ended")
     assert ended.reason == "max_turns"
     finals = [e for e in client.of_type("transcript.agent.final") if e.turn == 1]
     assert len(finals) == 2
@@ -73,7 +73,7 @@ async def test_a_dropped_connection_resumes_without_losing_or_repeating_events(
     await first.send(
         {"type": "input.text", "text": "Describe a sunny beach in three short sentences."}
     )
-    await first.wait_for("transcript.agent.delta", within=60)
+    await first.wait_for("transcript.agent.delta")
     await first.drop()
     seen = list(first.events)
     last_seq = seen[-1].seq
