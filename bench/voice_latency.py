@@ -10,8 +10,10 @@ session at real time and records, per turn:
   sent), STT, brain first token / first sentence, TTS first audio.
 
 The first turn of each session is reported apart (cold caches); p50/p90 are over the
-rest. Then the same with four sessions at once. The server's peak RSS is sampled
-throughout.
+rest. Then the same with four sessions at once (their starts staggered by
+``--stagger`` seconds: four people, not one script speaking in unison). The server's
+peak RSS is sampled throughout. All sessions share one LLM, so concurrent replies
+queue for it.
 
     python3 bench/voice_latency.py --turns 6
 """
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -127,8 +131,11 @@ class Server:
         self.log.close()
 
 
-async def run_session(server: Server, audio: list[bytes], *, ready: float = 600) -> list[Turn]:
+async def run_session(
+    server: Server, audio: list[bytes], *, delay_s: float = 0.0, ready: float = 600
+) -> list[Turn]:
     url = server.new_session()
+    await asyncio.sleep(delay_s)
     headers = {"Authorization": f"Bearer {server.key}"}
     turns: list[Turn] = []
     async with websockets.connect(url, additional_headers=headers, max_size=2**22) as ws:
@@ -138,7 +145,7 @@ async def run_session(server: Server, audio: list[bytes], *, ready: float = 600)
             async for message in ws:
                 now = time.monotonic()
                 if isinstance(message, bytes):
-                    await queue.put((now, ("audio", message[2:4])))
+                    await queue.put((now, ("audio",)))
                 else:
                     await queue.put((now, decode_server_event(message)))
 
@@ -253,7 +260,10 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"(server up and engines loaded after {time.monotonic() - started:.0f} s)")
         print(f"{args.sessions} sessions at once:")
         many = await asyncio.gather(
-            *(run_session(server, audio[i:] + audio[:i]) for i in range(args.sessions))
+            *(
+                run_session(server, audio[i:] + audio[:i], delay_s=i * args.stagger)
+                for i in range(args.sessions)
+            )
         )
     finally:
         stop.set()
@@ -276,8 +286,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=6, help="spoken turns per session")
     parser.add_argument("--sessions", type=int, default=4, help="concurrent sessions")
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=1.5,
+        help="seconds between the starts of the concurrent sessions (0: all speak at once)",
+    )
     parser.add_argument("--brain-url", default=None, help="an OpenAI-compatible brain")
-    return asyncio.run(main_async(parser.parse_args()))
+    # SIGTERM unwinds like Ctrl-C, so the server subprocess is always stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    status = asyncio.run(main_async(parser.parse_args()))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return status
 
 
 if __name__ == "__main__":

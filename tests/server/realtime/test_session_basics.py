@@ -120,3 +120,27 @@ async def test_a_server_without_engines_refuses_sessions_with_an_error(tmp_path:
         assert error.fatal
     finally:
         stop_server(rest_only)
+
+
+async def test_a_spanish_agent_answers_in_spanish_with_an_espeak_voice(
+    server: LocalServer,
+) -> None:
+    agent = server.create_agent(
+        tools=[],
+        language="es",
+        voice_id="espeak_f",
+        system_prompt="Eres un asistente amable. Responde siempre en español, en una frase corta.",
+    )
+    session = server.create_session(agent["id"])
+    client = await SessionClient.connect(session["websocket_url"], server.key)
+    created = await client.wait_for("session.created")
+    assert created.session["agent"]["language"] == "es"
+    await client.send({"type": "input.text", "text": "Hola, ¿qué tal estás hoy?"})
+    final = await client.wait_for("transcript.agent.final")
+    assert final.text
+    started = client.of_type("response.started")[0]
+    pcm = b"".join(f.pcm for f in client.got.audio if f.generation == started.generation)
+    assert len(pcm) / 2 / 24_000 > 0.5
+    english = {"the", "and", "you", "are", "is"}
+    assert not english & set(final.text.lower().replace(",", " ").replace(".", " ").split())
+    await client.close()
