@@ -5,8 +5,8 @@ with streaming and the reply constrained by the decision JSON schema. Servers sp
 structured output two ways: the OpenAI form ``{"type": "json_schema", "json_schema":
 {...}}`` (OpenAI, Ollama, vLLM, llama.cpp's own server) and the older
 ``{"type": "json_object", "schema": {...}}`` (llama-cpp-python's server). With
-``response_format="auto"`` the first is tried and, if the server refuses it with a
-4xx status, the second, which is then remembered. Every reply is validated again
+``response_format_style="auto"`` the first is tried and, if the server refuses it,
+the second, which is then remembered. Every reply is validated again
 here, so a server that ignores the schema still cannot call an undefined tool.
 
     >>> brain = OpenAICompatibleBrain(base_url="http://127.0.0.1:11434/v1",
@@ -59,6 +59,17 @@ def sse_contents(lines: Iterator[str]) -> Iterator[str]:
             content = (choice.get("delta") or {}).get("content")
             if content:
                 yield str(content)
+
+
+def _refuses_format(response: httpx.Response) -> bool:
+    """Whether a failed request was refused for its ``response_format`` spelling.
+
+    Servers answer 400 or 422, and llama-cpp-python's server a 500 whose body names
+    the field.
+    """
+    if response.status_code in (400, 422):
+        return True
+    return response.status_code >= 500 and "response_format" in response.text
 
 
 class OpenAICompatibleBrain(Brain):
@@ -127,10 +138,10 @@ class OpenAICompatibleBrain(Brain):
             body["response_format"] = response_format(schema, style=style)
             with self._client.stream("POST", "/chat/completions", json=body) as response:
                 last = index == len(styles) - 1
-                if 400 <= response.status_code < 500 and not last:
-                    continue  # this server spells structured output the other way
                 if response.status_code != 200:
                     response.read()
+                    if not last and _refuses_format(response):
+                        continue  # this server spells structured output the other way
                     raise BrainEndpointError(
                         f"the chat endpoint answered {response.status_code}: {response.text[:300]}"
                     )
