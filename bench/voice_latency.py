@@ -242,11 +242,9 @@ async def sample_rss(server: Server, stop: asyncio.Event) -> None:
         await asyncio.sleep(0.25)
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    workdir = Path(tempfile.mkdtemp(prefix="nur-bench-"))
-    extra = ["--brain-url", args.brain_url] if args.brain_url else []
+async def main_async(args: argparse.Namespace, server: Server) -> int:
+    workdir = server.data_dir
     started = time.monotonic()
-    server = Server(workdir, extra)
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(server, stop))
     try:
@@ -268,7 +266,6 @@ async def main_async(args: argparse.Namespace) -> int:
     finally:
         stop.set()
         await sampler
-        server.stop()
     one = table("One session", [single])
     four = table(f"{args.sessions} concurrent sessions", list(many))
     rss_gb = server.peak_rss / 1024**3
@@ -296,7 +293,13 @@ def main() -> int:
     # SIGTERM unwinds like Ctrl-C, so the server subprocess is always stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    status = asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    extra = ["--brain-url", args.brain_url] if args.brain_url else []
+    server = Server(Path(tempfile.mkdtemp(prefix="nur-bench-")), extra)
+    try:
+        status = asyncio.run(main_async(args, server))
+    finally:
+        server.stop()
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return status
 
