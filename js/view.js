@@ -1,7 +1,7 @@
 // DOM of the conversation widget: built once, then redrawn from the reducer's state. Text goes
 // through textContent only (transcripts and tool output are untrusted).
 
-import { STAGES, brief, latencyBar, latencyScale, statusLabel } from "./timeline.js";
+import { STAGES, brief, latencyBar, latencyScale, statusLabel } from "./display.js";
 
 /**
  * @param {string} tag

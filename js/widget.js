@@ -11,7 +11,8 @@
 
 import { Mic, Player, decodeToFrames, micSupport } from "./audio.js";
 import { meterValue } from "./pcm.js";
-import { hydrate, initialState, micNotice, reduce } from "./timeline.js";
+import { micNotice } from "./display.js";
+import { hydrate, initialState, reduce } from "./timeline.js";
 import { build, draw, setLevel, setMic } from "./view.js";
 
 /** Milliseconds of audio per frame sent from a file (FRAME_SAMPLES at 16 kHz). */

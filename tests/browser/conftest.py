@@ -48,7 +48,7 @@ def playwright_sync() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def order_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("wav") / "order.wav"
-    return speech_wav("Hello. Can you check the status of order one two three four five?", path)
+    return speech_wav("Where is my order? The order number is one two three four five.", path)
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""The kernel side of the widget-only browser tests: a Python echo behind the widget, and
+helpers that compare what the kernel received with the WAV the fake microphone played."""
+
+from __future__ import annotations
+
+import math
+import wave
+from pathlib import Path
+from typing import Any
+
+from browser_harness import JupyterServer, open_notebook, run_all, write_notebook
+
+ECHO = """\
+import math, struct
+from nur_notebook.notebook.widget import ConversationWidget
+
+w = ConversationWidget(
+    agent={"name": "Echo", "version": 2, "voice_id": "joe", "language": "en"}, status="listening"
+)
+frames, texts, controls = [], [], []
+w.on_mic_audio(frames.append)
+w.on_control(controls.append)
+
+def tone(seconds=0.8, rate=22050, hz=330.0):
+    n = int(seconds * rate)
+    return b"".join(
+        struct.pack("<h", int(6000 * math.sin(2 * math.pi * hz * i / rate))) for i in range(n)
+    )
+
+def answer(text):
+    texts.append(text)
+    turn = len(texts)
+    w.push_event({"type": "transcript.user.final", "turn": turn, "text": text})
+    w.push_event({"type": "response.started", "turn": turn, "generation": turn, "response_id": "r"})
+    w.push_audio(tone(), sample_rate=22050, generation=turn)
+    w.push_event({"type": "transcript.agent.final", "turn": turn, "response_id": "r",
+                  "text": "You said: " + text})
+    w.push_event({"type": "response.done", "turn": turn, "response_id": "r", "status": "completed"})
+
+w.on_text(answer)
+
+def envelope():
+    out = []
+    for f in frames:
+        s = struct.unpack("<%dh" % (len(f) // 2), f)
+        out.append(math.sqrt(sum(x * x for x in s) / len(s)) / 32768)
+    return out
+
+w
+"""
+
+TIMELINE = """\
+w.push_event({"type": "tool.call", "call_id": "call_1", "name": "lookup_order",
+              "arguments": {"order_id": "12345"}, "response_id": "r", "turn": 1})
+w.push_event({"type": "tool.call.completed", "call_id": "call_1", "name": "lookup_order",
+              "output": {"order_id": "12345", "status": "shipped"}, "is_error": False,
+              "duration_ms": 2.4})
+w.push_event({"type": "tool.call", "call_id": "call_2", "name": "refund",
+              "arguments": {"order_id": "12345"}, "response_id": "r", "turn": 1})
+w.push_event({"type": "tool.call.completed", "call_id": "call_2", "name": "refund",
+              "output": "PermissionError: refunds need a human", "is_error": True,
+              "duration_ms": 0.8})
+w.push_event({"type": "metrics.turn", "turn": 1, "voice_to_voice_ms": 1840, "stt_ms": 420,
+              "llm_first_token_ms": 610, "tool_ms": 3, "tts_first_audio_ms": 180})
+w.push_event({"type": "transcript.agent.delta", "turn": 2, "response_id": "r2",
+              "text": "Your order 12345 has"})
+"""
+
+
+def source_envelope(path: Path, frame_s: float = 0.032) -> list[float]:
+    with wave.open(str(path)) as f:
+        rate = f.getframerate()
+        raw = f.readframes(f.getnframes())
+    samples = [int.from_bytes(raw[i : i + 2], "little", signed=True) for i in range(0, len(raw), 2)]
+    step = int(rate * frame_s)
+    out = []
+    for i in range(0, len(samples) - step + 1, step):
+        chunk = samples[i : i + step]
+        out.append(math.sqrt(sum(x * x for x in chunk) / len(chunk)) / 32768)
+    return out
+
+
+def pooled(x: list[float], k: int = 3) -> list[float]:
+    """Mean of every ``k`` values: ~100 ms envelope steps forgive sub-frame misalignment."""
+    return [sum(x[i : i + k]) / k for i in range(0, len(x) - k + 1, k)]
+
+
+def best_correlation(a: list[float], b: list[float]) -> float:
+    """Highest Pearson r of ``a`` against ``b`` shifted by any lag (b is the longer one)."""
+    best = -1.0
+    n = len(a)
+    for lag in range(0, max(1, len(b) - n + 1)):
+        seg = b[lag : lag + n]
+        if len(seg) < n:
+            break
+        ma, mb = sum(a) / n, sum(seg) / n
+        cov = sum((x - ma) * (y - mb) for x, y in zip(a, seg, strict=True))
+        va = math.sqrt(sum((x - ma) ** 2 for x in a))
+        vb = math.sqrt(sum((y - mb) ** 2 for y in seg))
+        if va > 0 and vb > 0:
+            best = max(best, cov / (va * vb))
+    return best
+
+
+def open_echo(page: Any, jupyter: JupyterServer) -> None:
+    write_notebook(jupyter.root / "echo.ipynb", [ECHO])
+    open_notebook(page, jupyter, "echo.ipynb")
+    run_all(page)
+    page.locator(".nur-conv").wait_for(timeout=30_000)
+
+
+def played_ms(page: Any) -> float:
+    return float(
+        page.evaluate("() => Number(document.querySelector('.nur-conv').dataset.playedMs)")
+    )
