@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nur_notebook.protocol import events as ev
-from nur_notebook.protocol.events import NOT_REPLAYED, encode_event
+from nur_notebook.protocol.events import encode_event
 from nur_notebook.server.store import Store
 
 _SCHEMA = """
@@ -83,7 +83,9 @@ class TranscriptStore:
     def record(self, session_id: str, event: Any) -> None:
         """File one stamped server event (audio never comes here)."""
         now = time.time()
-        if event.type not in NOT_REPLAYED:
+        # Every numbered event is kept, replayable or not, so a restarted server carries
+        # on numbering after the last one a client may have seen.
+        if event.seq:
             self._write(
                 "INSERT OR REPLACE INTO rt_events VALUES (?, ?, ?, ?, ?)",
                 (session_id, event.seq, event.type, encode_event(event), now),
