@@ -7,6 +7,7 @@ most recent messages and never starts on a dangling tool result.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nur_notebook.server.pipeline.base import Message
@@ -35,6 +36,23 @@ class History:
         self._messages.append(
             Message(role="tool_result", name=name, content=content, is_error=is_error)
         )
+
+    def rebuild(self, events: list[Any]) -> None:
+        """Replay a session's filed events (after a server restart) into the history."""
+        for event in events:
+            match getattr(event, "type", None):
+                case "transcript.user.final":
+                    self.add_user(event.text)
+                case "transcript.agent.final":
+                    self.add_agent(event.text)
+                case "tool.call":
+                    self.add_tool_call(event.name, event.arguments)
+                case "tool.call.completed":
+                    output = event.output
+                    text = output if isinstance(output, str) else json.dumps(output)
+                    self.add_tool_result(event.name, text, is_error=event.is_error)
+                case _:
+                    pass
 
     def window(self) -> list[Message]:
         """The recent messages for the next brain call."""

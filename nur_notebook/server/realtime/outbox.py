@@ -31,11 +31,13 @@ class Outbox:
         self.conn: Connection | None = None
         self._audio_seq = 0
 
-    def restore(self, resume_token: str) -> None:
-        """Carry on a session this server saw before a restart."""
+    def restore(self, resume_token: str) -> list[Any]:
+        """Carry on a session this server saw before a restart; its filed events."""
         self.log.resume_token = resume_token
-        for event in self._store.load_events(self.session_id):
+        events = self._store.load_events(self.session_id)
+        for event in events:
             self.log.restore(event)
+        return events
 
     def connect(self, conn: Connection, *, last_seq: int | None, token: str | None) -> list[Any]:
         """Make ``conn`` the live connection; on resume, queue the events it missed.

@@ -72,13 +72,13 @@ class SessionRuntime:
             tool_timeout_ms=options.tool_timeout_ms,
         )
         self.out = Outbox(info.session_id, store=store)
+        self.history = History()
         self.turns_used = 0
         self.greeted = False
         saved = store.load_state(info.session_id)
         if saved is not None:  # the server restarted: carry on numbering and resuming
             token, self.turns_used, self.greeted = saved
-            self.out.restore(token)
-        self.history = History()
+            self.history.rebuild(self.out.restore(token))
         self.tools = ToolCalls()
         self.listener = Listener(engines.vad.fresh(), self.settings.turn_detection)
         self._events = FloodGuard(options.event_limit, what="events", strikes=options.flood_strikes)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from nur_notebook.protocol import events as ev
 from nur_notebook.server.realtime.history import History
 
 
@@ -25,3 +26,28 @@ def test_empty_agent_text_is_not_kept() -> None:
     assert len(history) == 0
     with pytest.raises(ValueError, match="at least 2"):
         History(max_messages=1)
+
+
+def test_rebuild_from_filed_events() -> None:
+    history = History()
+    history.rebuild(
+        [
+            ev.TranscriptUserFinal(turn=1, text="Order 12345?"),
+            ev.ToolCall(
+                call_id="c", name="lookup_order", arguments={"order_id": "12345"},
+                response_id="r", turn=1,
+            ),
+            ev.ToolCallCompleted(
+                call_id="c", name="lookup_order", output={"status": "shipped"},
+                is_error=False, duration_ms=1.0,
+            ),
+            ev.TranscriptAgentDelta(response_id="r", turn=1, text="It"),
+            ev.TranscriptAgentFinal(response_id="r", turn=1, text="It shipped."),
+        ]
+    )  # fmt: skip
+    assert [(m.role, m.content) for m in history.window()] == [
+        ("user", "Order 12345?"),
+        ("tool_call", ""),
+        ("tool_result", '{"status": "shipped"}'),
+        ("agent", "It shipped."),
+    ]
