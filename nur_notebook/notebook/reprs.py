@@ -41,6 +41,13 @@ def _call_text(call: Entry) -> str:
     return f"{call.get('name')}({arguments}) {verdict} {output}{took}"
 
 
+def _said(entry: Entry) -> str:
+    text = str(entry.get("text") or "")
+    if not text and entry.get("interrupted"):
+        return "(interrupted before a word was played)"
+    return text
+
+
 def _walk(transcript: Sequence[Entry], tool_calls: Sequence[Entry]) -> list[tuple[str, Entry]]:
     """Transcript entries in order, each turn's tool calls right before the agent's reply."""
     calls = _calls_by_turn(tool_calls)
@@ -71,8 +78,8 @@ def to_markdown(
             lines.append(f"- *tool* `{_call_text(item)}`")
             continue
         role = _ROLE_LABEL.get(str(item.get("role")), str(item.get("role")))
-        cut = " *(interrupted)*" if item.get("interrupted") else ""
-        lines.append(f"- **{role}** (turn {item.get('turn')}): {item.get('text', '')}{cut}")
+        cut = " *(interrupted)*" if item.get("interrupted") and item.get("text") else ""
+        lines.append(f"- **{role}** (turn {item.get('turn')}): {_said(item)}{cut}")
     if len(lines) == 2:
         lines.append("*(nothing said yet)*")
     return "\n".join(lines) + "\n"
@@ -93,8 +100,8 @@ def to_text(
             lines.append(f"  [tool] {_call_text(item)}")
         else:
             role = _ROLE_LABEL.get(str(item.get("role")), str(item.get("role")))
-            cut = " [interrupted]" if item.get("interrupted") else ""
-            lines.append(f"  {role}: {item.get('text', '')}{cut}")
+            cut = " [interrupted]" if item.get("interrupted") and item.get("text") else ""
+            lines.append(f"  {role}: {_said(item)}{cut}")
     return "\n".join(lines)
 
 
@@ -124,12 +131,16 @@ def to_html(
         role = str(item.get("role"))
         label = _ROLE_LABEL.get(role, role)
         colour = "#1565c0" if role == "user" else "#2e7d32"
-        cut = ' <em style="color:#888">(interrupted)</em>' if item.get("interrupted") else ""
+        cut = (
+            ' <em style="color:#888">(interrupted)</em>'
+            if item.get("interrupted") and item.get("text")
+            else ""
+        )
         rows.append(
             f'<div style="margin:3px 0"><b style="color:{colour}">{esc(label)}</b> '
             f'<span style="color:#888">t{esc(str(item.get("turn")))} '
             f"v{esc(str(item.get('agent_version')))}</span> "
-            f"{esc(str(item.get('text', '')))}{cut}</div>"
+            f"{esc(_said(item))}{cut}</div>"
         )
     if not transcript and not tool_calls:
         rows.append('<div style="color:#888">(nothing said yet)</div>')

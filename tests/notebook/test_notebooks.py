@@ -77,7 +77,9 @@ def test_quickstart(
     user = [e for e in report["transcript"] if e["role"] == "user"]
     agent = [e for e in report["transcript"] if e["role"] == "agent"]
     assert user[0]["text"] == "Hi, where is my order 12345?"
-    assert agent[0]["turn"] == 0  # the greeting
+    assert agent[0]["turn"] == 0  # the greeting, heard in full before the question
+    assert agent[0]["text"] == "Hello! How can I help you today?"
+    assert agent[0]["interrupted"] is False
     calls = [c for c in report["tool_calls"] if c["name"] == "lookup_order"]
     assert calls, report
     assert calls[0]["arguments"] == {"order_id": "12345"}

@@ -59,6 +59,14 @@ def test_empty_conversation_and_running_tool() -> None:
     )
 
 
+def test_a_reply_cut_before_its_first_word() -> None:
+    cut = [{"role": "agent", "text": "", "turn": 0, "agent_version": 1, "interrupted": True}]
+    expected = "(interrupted before a word was played)"
+    assert to_text(cut, [], agent=AGENT).splitlines()[1] == f"  Agent: {expected}"
+    assert expected in to_markdown(cut, [], agent=AGENT)
+    assert expected in to_html(cut, [], agent=AGENT)
+
+
 def test_text_repr() -> None:
     assert to_text(TRANSCRIPT, [], agent=AGENT, status="ended").splitlines() == [
         "<Conversation with Customer Support v2, ended>",
