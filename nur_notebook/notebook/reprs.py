@@ -125,7 +125,7 @@ def to_html(
             colour = "#b00020" if item.get("is_error") else "#555"
             rows.append(
                 f'<div style="margin:2px 0 2px 16px;color:{colour}">'
-                f"<code>{esc(_call_text(item))}</code></div>"
+                f'<span style="color:#888">tool</span> <code>{esc(_call_text(item))}</code></div>'
             )
             continue
         role = str(item.get("role"))
@@ -138,7 +138,7 @@ def to_html(
         )
         rows.append(
             f'<div style="margin:3px 0"><b style="color:{colour}">{esc(label)}</b> '
-            f'<span style="color:#888">t{esc(str(item.get("turn")))} '
+            f'<span style="color:#888">turn {esc(str(item.get("turn")))} &middot; '
             f"v{esc(str(item.get('agent_version')))}</span> "
             f"{esc(_said(item))}{cut}</div>"
         )
