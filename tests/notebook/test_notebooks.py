@@ -121,12 +121,13 @@ def test_prompt_iteration_notebook(
         "03-prompt-iteration",
         report='{"v1": v1.transcript, "v2": v2.transcript, "files": sorted(p.name for p in '
         "out.iterdir()), "
-        '"versions": [v1.agent["version"], v2.agent["version"]]}',
+        '"versions": [v1.agent["version"], v2.agent["version"]], "v1_status": v1.status}',
         server=engines_server,
         tmp_path=tmp_path,
         monkeypatch=monkeypatch,
     )
     assert report["versions"] == [1, 2]
+    assert report["v1_status"] == "ended"  # the new version superseded it
     assert {e["agent_version"] for e in report["v1"]} == {1}
     assert {e["agent_version"] for e in report["v2"]} == {2}
     assert any(e["role"] == "agent" and e["text"] for e in report["v1"])
