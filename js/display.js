@@ -119,3 +119,12 @@ export function brief(value, limit = 160) {
   if (text === undefined) text = String(value);
   return text.length > limit ? `${text.slice(0, limit - 1)}\u2026` : text;
 }
+
+/**
+ * A duration for the timeline: "840 ms", "1.84 s", "220.6 s".
+ * @param {number} ms
+ */
+export function formatMs(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brief, latencyBar, latencyScale, micNotice, statusLabel } from "./display.js";
+import { brief, formatMs, latencyBar, latencyScale, micNotice, statusLabel } from "./display.js";
 import { endedMessage, initialState } from "./timeline.js";
 
 describe("display helpers", () => {
@@ -44,5 +44,14 @@ describe("statusLabel", () => {
     expect(statusLabel({ ...s, status: "user_speaking" })).toBe("hearing you");
     expect(statusLabel({ ...s, status: "speaking" })).toBe("agent speaking");
     expect(statusLabel({ ...s, status: "something_new" })).toBe("something new");
+  });
+});
+
+describe("formatMs", () => {
+  it("keeps milliseconds short and long waits readable", () => {
+    expect(formatMs(2.4)).toBe("2 ms");
+    expect(formatMs(840)).toBe("840 ms");
+    expect(formatMs(1840)).toBe("1.84 s");
+    expect(formatMs(220575)).toBe("220.6 s");
   });
 });

@@ -1,7 +1,7 @@
 // DOM of the conversation widget: built once, then redrawn from the reducer's state. Text goes
 // through textContent only (transcripts and tool output are untrusted).
 
-import { STAGES, brief, latencyBar, latencyScale, statusLabel } from "./display.js";
+import { STAGES, brief, formatMs, latencyBar, latencyScale, statusLabel } from "./display.js";
 
 /**
  * @param {string} tag
@@ -130,7 +130,7 @@ export function draw(p, s, agent) {
             h("div", { class: "nur-tool-head" }, [
               h("code", { class: "nur-tool-name" }, [t.name]),
               h("span", { class: "nur-tool-time" }, [
-                t.pending ? "running\u2026" : t.duration_ms === null ? "" : `${Math.round(t.duration_ms)} ms`,
+                t.pending ? "running\u2026" : t.duration_ms === null ? "" : formatMs(t.duration_ms),
               ]),
             ]),
             h("div", { class: "nur-tool-args" }, [brief(t.arguments)]),
@@ -152,14 +152,14 @@ export function draw(p, s, agent) {
           const bar = latencyBar(m, scale);
           const track = h("span", { class: "nur-bar" });
           for (const seg of bar.segments) {
-            const part = h("span", { class: `nur-seg nur-seg-${seg.stage}`, title: `${seg.label}: ${Math.round(seg.ms)} ms` });
+            const part = h("span", { class: `nur-seg nur-seg-${seg.stage}`, title: `${seg.label}: ${formatMs(seg.ms)}` });
             part.style.width = `${(100 * seg.width).toFixed(1)}%`;
             track.append(part);
           }
           return h("div", { class: "nur-lat" }, [
             h("span", { class: "nur-lat-turn" }, [`#${m.turn}`]),
             track,
-            h("span", { class: "nur-lat-total" }, [bar.total === null ? "\u2013" : `${Math.round(bar.total)} ms`]),
+            h("span", { class: "nur-lat-total" }, [bar.total === null ? "\u2013" : formatMs(bar.total)]),
           ]);
         })
       : [h("div", { class: "nur-empty" }, ["no turns yet"])]),

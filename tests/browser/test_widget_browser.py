@@ -85,7 +85,7 @@ def test_timeline_and_messages(page: Any, jupyter: JupyterServer) -> None:
     assert '"order_id":"12345"' in tools.nth(0).inner_text()
     assert "shipped" in tools.nth(0).inner_text()
     assert tools.nth(1).get_attribute("data-state") == "error"
-    assert page.locator(".nur-lat-total").first.inner_text() == "1840 ms"
+    assert page.locator(".nur-lat-total").first.inner_text() == "1.84 s"
     assert page.locator(".nur-partial").inner_text().endswith("Your order 12345 has")
     shot(page, f"talking-{jupyter.flavour}")
     if jupyter.flavour == "lab":
