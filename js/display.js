@@ -56,7 +56,9 @@ export function micNotice(why) {
     return {
       level: "warning",
       code: "mic_denied",
-      text: `Microphone access was denied. Allow it in the browser's site settings and try again, or ${typing[0].toLowerCase()}${typing.slice(1)}`,
+      text:
+        "Microphone access was denied. Allow it in the browser's site settings and try again " +
+        `(front-ends such as VS Code always deny it), or ${typing[0].toLowerCase()}${typing.slice(1)}`,
     };
   }
   if (why.name === "NotFoundError" || why.name === "OverconstrainedError") {
