@@ -169,7 +169,7 @@ def kernel_cpu(pid: int, seconds: float) -> float:
     before = proc.cpu_times()
     time.sleep(seconds)
     after = proc.cpu_times()
-    used = (after.user - before.user) + (after.system - before.system)
+    used = float((after.user - before.user) + (after.system - before.system))
     return 100.0 * used / seconds
 
 
