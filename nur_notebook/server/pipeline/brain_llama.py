@@ -64,7 +64,9 @@ class LlamaBrain(Brain):
             n_ctx=n_ctx,
             n_threads=n_threads,
             n_threads_batch=n_threads,
-            n_batch=512,
+            # The Python side keeps n_batch rows of logits (151k floats each): 256 rows
+            # keep that, and every saved prefix state, at ~150 MB without slowing prefill.
+            n_batch=256,
             verbose=False,
         )
         if state_cache_bytes > 0:

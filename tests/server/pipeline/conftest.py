@@ -24,7 +24,7 @@ def espeak_speech(text: str, *, voice: str = "en-us", workdir: Path) -> Float32A
     raw, resampled = workdir / "raw.wav", workdir / "speech.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
     subprocess.run(
-        ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(resampled)], check=True
+        ["sox", "-q", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(resampled)], check=True
     )
     with wave.open(str(resampled)) as handle:
         pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
