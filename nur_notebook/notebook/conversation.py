@@ -35,7 +35,7 @@ from nur_notebook.notebook.tools import Tool
 PLAY_CHUNK_BYTES = INPUT_RATE * 2 // 10
 PLAY_SPEED = 2.0
 PLAY_TRAILING_SILENCE_S = 1.2
-DEFAULT_WAIT_TIMEOUT = 180.0
+DEFAULT_WAIT_TIMEOUT = 300.0
 
 
 class Conversation:
