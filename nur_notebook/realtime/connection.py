@@ -49,7 +49,7 @@ from nur_notebook.realtime.errors import (
 from nur_notebook.realtime.events import ConnectionReconnecting
 from nur_notebook.realtime.framing import InputFramer
 from nur_notebook.realtime.inbound import Inbound, InboundEvent
-from nur_notebook.realtime.tools import ToolFunction, call_tool
+from nur_notebook.realtime.tools import ToolFunction, call_tool, json_safe
 
 #: Transport limit of one frame either way (docs/protocol.md, Limits).
 MAX_FRAME_BYTES = 1 << 20
@@ -236,8 +236,10 @@ class AsyncSessionConnection:
         await self.send_event(SessionUpdate(session=settings))
 
     async def send_tool_result(self, call_id: str, output: Any, *, is_error: bool = False) -> None:
-        """Answer a ``tool.call`` by hand (when it is not answered by ``tools=``)."""
-        await self.send_event(ToolResult(call_id=call_id, output=output, is_error=is_error))
+        """Answer a ``tool.call`` by hand (when it is not answered by ``tools=``); ``output``
+        is made JSON-safe first (see ``json_safe``)."""
+        result = ToolResult(call_id=call_id, output=json_safe(output), is_error=is_error)
+        await self.send_event(result)
 
     async def send_event(self, event: ClientEvent) -> None:
         """Send any client event; waits for the socket while it reconnects."""
