@@ -164,7 +164,7 @@ export function draw(p, s, agent) {
         })
       : [h("div", { class: "nur-empty" }, ["no turns yet"])]),
   );
-  const over = s.ended !== null || s.status === "ended";
+  const over = s.ended !== null || s.status === "ended" || s.status === "error";
   p.mic.toggleAttribute("disabled", over);
   p.input.disabled = over;
   p.file.disabled = over;

@@ -116,6 +116,7 @@ def test_timeline_and_messages(page: Any, jupyter: JupyterServer) -> None:
         "() => document.querySelector('.nur-notice').dataset.code === 'server_unreachable'"
     )
     assert "Cannot reach the Nur server" in notice.inner_text()
+    assert page.get_by_role("textbox", name="Type a turn").is_disabled()  # a dead session
     shot(page, f"unreachable-{jupyter.flavour}")
 
     kernel_eval(page, 'w.push_event({"type": "session.ended", "reason": "max_turns"})')
