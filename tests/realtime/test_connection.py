@@ -32,6 +32,11 @@ async def _until(conn: AsyncSessionConnection, kind: str, *, turn: int | None = 
     raise AssertionError(f"the session ended before {kind}: {[e.type for e in seen]}")
 
 
+async def _drain(conn: AsyncSessionConnection) -> None:
+    async for _ in conn:
+        pass
+
+
 async def _session(client: AsyncNurClient, **agent: Any) -> Any:
     made = await client.agents.create(
         name="Support",
@@ -253,3 +258,33 @@ def test_the_blocking_variant_for_scripts(server: Server) -> None:
     completed = next(e for e in events if e.type == "tool.call.completed")
     assert completed.output["status"] == "shipped"
     assert any(isinstance(e, ResponseAudio) for e in events)
+
+
+@pytest.mark.engines
+async def test_a_session_that_ends_stops_the_iterator_and_refuses_reconnects(
+    client: AsyncNurClient,
+) -> None:
+    session = await _session(client, system_prompt=CHAT_PROMPT, tools=[], max_turns=1)
+    events: list[Any] = []
+    async with client.agents.sessions.connect(session) as conn:
+        await conn.send_text("Hi there!")
+        async with asyncio.timeout(TURN_TIMEOUT):
+            events = [event async for event in conn]  # ends by itself, without an error
+    ended = [e for e in events if e.type == "session.ended"]
+    assert [e.reason for e in ended] == ["max_turns"]
+    assert events[-1].type == "session.ended"
+    with pytest.raises(SessionClosedError) as caught:
+        async with client.agents.sessions.connect(session):
+            pass
+    assert caught.value.code == 4010
+
+
+@pytest.mark.engines
+async def test_a_newer_connection_replaces_the_older_one(client: AsyncNurClient) -> None:
+    session = await _session(client, system_prompt=CHAT_PROMPT, tools=[])
+    async with client.agents.sessions.connect(session) as first:
+        async with client.agents.sessions.connect(session) as second:
+            with pytest.raises(SessionClosedError) as caught:
+                await asyncio.wait_for(_drain(first), 30)
+            assert caught.value.code == 4009
+            assert second.connected
