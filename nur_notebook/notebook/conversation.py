@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from nur_notebook.notebook import reprs
 from nur_notebook.notebook.audio import INPUT_RATE, Recorder, to_pcm16_16k
+from nur_notebook.notebook.bridge import SessionBridge
 from nur_notebook.notebook.state import ConversationState, Field
 from nur_notebook.notebook.tools import Tool
 
@@ -50,7 +51,6 @@ class Conversation:
         tools: Sequence[Tool[..., Any]] = (),
         greeting: bool = False,
         widget: Any | None = None,
-        bridge_factory: Callable[..., Any] | None = None,
     ) -> None:
         self.session = session
         self.agent = dict(agent)
@@ -65,8 +65,7 @@ class Conversation:
         if widget is not None:
             self._wire_widget(widget)
         handlers = {item.name: item.call_from_agent for item in tools}
-        make_bridge = bridge_factory or _default_bridge
-        self._bridge = make_bridge(
+        self._bridge = SessionBridge(
             client, session, tools=handlers, on_event=self._on_event, on_audio=self._on_audio
         )
 
@@ -283,9 +282,3 @@ class Conversation:
         """Refresh the fallback transcript saved in the notebook's output."""
         if self._display is not None:
             self._display.update(self)
-
-
-def _default_bridge(client: Any, session: Any, **kwargs: Any) -> Any:
-    from nur_notebook.notebook.bridge import SessionBridge
-
-    return SessionBridge(client, session, **kwargs)
