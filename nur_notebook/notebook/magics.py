@@ -71,10 +71,10 @@ class NurMagics(Magics):
         if not options.talk:
             self.user_ns[options.var] = agent
             return
+        conversation = self._open_conversation(agent, described, options, tools)
         previous = self.context.conversations.pop(options.name, None)
         if previous is not None and not previous.ended:
             previous.end()  # superseded by the new version
-        conversation = self._open_conversation(agent, described, options, tools)
         self.context.conversations[options.name] = conversation
         self.user_ns[options.var] = conversation
         conversation.show()
