@@ -232,6 +232,8 @@ class SessionBridge:
 
     def _deliver(self, event: Any) -> None:
         if _event_type(event) == "response.audio":
+            if not event.pcm:  # an empty closing frame (the "last" flag) carries no sound
+                return
             try:
                 self._on_audio(bytes(event.pcm), int(event.sample_rate), int(event.generation))
             except Exception:
