@@ -63,7 +63,7 @@ class Table:
 def key_value_table(values: dict[str, Any], *, title: str = "") -> Table:
     """A two-column table of a flat mapping (nested values shown compactly)."""
     rows = [(key, _compact(value)) for key, value in values.items()]
-    return Table(["", ""], rows, title=title)
+    return Table(["field", "value"], rows, title=title)
 
 
 def _compact(value: Any) -> str:
