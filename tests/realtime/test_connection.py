@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHAT_PROMPT, LOOKUP_ORDER, SUPPORT_PROMPT, Server
+from conftest import CHAT_PROMPT, LOOKUP_ORDER, SUPPORT_PROMPT, Server, speech_wav
 
 from nur_notebook.client import AsyncNurClient, NurError
 from nur_notebook.realtime import (
@@ -17,6 +18,7 @@ from nur_notebook.realtime import (
     SessionClosedError,
     SessionConnectionError,
 )
+from nur_notebook.realtime.audio import wav_to_pcm16
 
 TURN_TIMEOUT = 300.0  # generous: the CPU is shared with other work
 
@@ -288,3 +290,23 @@ async def test_a_newer_connection_replaces_the_older_one(client: AsyncNurClient)
                 await asyncio.wait_for(_drain(first), 30)
             assert caught.value.code == 4009
             assert second.connected
+
+
+@pytest.mark.engines
+async def test_push_to_talk_audio_is_framed_and_committed(
+    client: AsyncNurClient, tmp_path: Path
+) -> None:
+    pcm = wav_to_pcm16(speech_wav("What is the weather like on Mars?", tmp_path / "q.wav"))
+    session = await _session(client, system_prompt=CHAT_PROMPT, tools=[])
+    async with client.agents.sessions.connect(session) as conn:
+        await conn.update(turn_detection={"mode": "push_to_talk"})
+        updated = await _until(conn, "session.updated")
+        assert updated[-1].session["turn_detection"]["mode"] == "push_to_talk"
+        for start in range(0, len(pcm), 999):  # odd-sized pieces: the framer evens them out
+            await conn.send_audio(pcm[start : start + 999])
+        await conn.commit()  # sends the buffered tail, then ends the turn
+        events = await _until(conn, "response.done")
+    user = next(e for e in events if e.type == "transcript.user.final")
+    assert "weather" in user.text.lower()
+    assert "mars" in user.text.lower()
+    assert not [e for e in events if e.type == "error"]
