@@ -310,3 +310,36 @@ async def test_push_to_talk_audio_is_framed_and_committed(
     assert "weather" in user.text.lower()
     assert "mars" in user.text.lower()
     assert not [e for e in events if e.type == "error"]
+
+
+@pytest.mark.engines
+async def test_a_tool_result_is_delivered_across_a_reconnect(client: AsyncNurClient) -> None:
+    calls: list[str] = []
+
+    def slow_lookup(order_id: str) -> dict[str, str]:
+        calls.append(order_id)
+        threading.Event().wait(0.5)  # still running when the socket drops
+        return {"order_id": order_id, "status": "shipped"}
+
+    session = await _session(client)
+    events: list[Any] = []
+    async with client.agents.sessions.connect(session, tools={"lookup_order": slow_lookup}) as conn:
+        await conn.send_text("Where is my order 12345?")
+        async with asyncio.timeout(TURN_TIMEOUT):
+            async for event in conn:
+                events.append(event)
+                if event.type == "tool.call":
+                    ws = conn.websocket
+                    assert ws is not None
+                    ws.transport.abort()
+                if event.type == "response.done":
+                    break
+    kinds = [e.type for e in events]
+    assert kinds.count("tool.call") == 1  # the replay does not show it again
+    assert "connection.resumed" in kinds
+    assert len(calls) == 1  # nor run it twice
+    completed = next(e for e in events if e.type == "tool.call.completed")
+    assert not completed.is_error
+    assert completed.output == {"order_id": calls[0], "status": "shipped"}
+    seqs = [e.seq for e in events if e.seq]
+    assert seqs == list(range(seqs[0], seqs[-1] + 1))
