@@ -17,6 +17,8 @@ import { build, draw, setLevel, setMic } from "./view.js";
 
 /** Milliseconds of audio per frame sent from a file (FRAME_SAMPLES at 16 kHz). */
 const FRAME_MS = 32;
+/** Largest undecodable file handed to the kernel as is (its WebSocket closes past 10 MiB). */
+const MAX_KERNEL_FILE_BYTES = 8 * 1024 * 1024;
 /** Silence appended to a file so the server's VAD hears the end of the turn. */
 const TRAILING_SILENCE_MS = 1000;
 
@@ -207,7 +209,19 @@ function render({ model, el }) {
     try {
       frames = await decodeToFrames(bytes.slice(0));
     } catch {
-      // The browser cannot decode it: let the kernel try (it reads PCM WAV itself).
+      // The browser cannot decode it: let the kernel try (it reads PCM WAV itself), unless it
+      // is too big for one kernel message (over 10 MiB closes the kernel's WebSocket).
+      if (bytes.byteLength > MAX_KERNEL_FILE_BYTES) {
+        local({
+          type: "notice",
+          notice: {
+            level: "warning",
+            code: "file_unreadable",
+            text: `${file.name} is not audio this browser can read, and too large to hand to the kernel.`,
+          },
+        });
+        return;
+      }
       model.send({ type: "wav", name: file.name }, undefined, [bytes]);
       return;
     }
