@@ -14,6 +14,7 @@ from browser_harness import (
     JupyterServer,
     chromium_args,
     kernel_eval,
+    kernel_json,
     open_notebook,
     run_all,
     wait_kernel,
@@ -150,3 +151,22 @@ def test_a_saved_notebook_shows_its_transcript_when_reopened(
     assert widget.get_attribute("data-status") == "ended"
     assert page.get_by_role("button", name="Start microphone").is_disabled()
     shot(page, f"reopened-{jupyter.flavour}")
+
+
+def test_a_file_the_browser_cannot_decode(page: Any, jupyter: JupyterServer) -> None:
+    open_echo(page, jupyter)
+    picker = page.get_by_label("Send a WAV file as speech")
+    # Small: handed to the kernel as is (the Conversation reads PCM WAV itself).
+    odd = b"RIFF\x00\x00\x00\x00not really audio"
+    picker.set_input_files(files=[{"name": "odd.wav", "mimeType": "audio/wav", "buffer": odd}])
+    sizes = wait_kernel(page, "[len(x) for x in wavs]", timeout=15, what="the raw file")
+    assert sizes == [len(odd)]
+    # Too big for one kernel message: refused in the browser with a message, nothing sent.
+    big = b"\x01" * (9 * 1024 * 1024)
+    picker.set_input_files(files=[{"name": "big.bin", "mimeType": "audio/wav", "buffer": big}])
+    page.wait_for_function(
+        "() => document.querySelector('.nur-notice').dataset.code === 'file_unreadable'",
+        timeout=15_000,
+    )
+    assert "too large" in page.get_by_role("alert").inner_text()
+    assert kernel_json(page, "len(wavs)") == 1

@@ -17,9 +17,10 @@ from nur_notebook.notebook.widget import ConversationWidget
 w = ConversationWidget(
     agent={"name": "Echo", "version": 2, "voice_id": "joe", "language": "en"}, status="listening"
 )
-frames, texts, controls = [], [], []
+frames, texts, controls, wavs = [], [], [], []
 w.on_mic_audio(frames.append)
 w.on_control(controls.append)
+w.on_wav(wavs.append)
 
 def tone(seconds=0.8, rate=22050, hz=330.0):
     n = int(seconds * rate)
