@@ -13,7 +13,7 @@ from browser_harness import CHROMIUM, REPO, JupyterServer, chromium_args, speech
 SHOTS = Path("/tmp/shots")
 
 
-def _missing() -> str | None:
+def missing_requirements() -> str | None:
     if not Path(CHROMIUM).exists():
         return f"no browser at {CHROMIUM}"
     for tool in ("espeak-ng", "sox"):
@@ -28,7 +28,7 @@ def _missing() -> str | None:
 def jupyter(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
-    reason = _missing()
+    reason = missing_requirements()
     if reason:
         pytest.skip(reason)
     server = JupyterServer(request.param, tmp_path_factory.mktemp(f"jupyter-{request.param}"))

@@ -23,7 +23,7 @@ from browser_harness import (
     wait_kernel,
     write_notebook,
 )
-from conftest import _missing, shot
+from conftest import missing_requirements, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 
@@ -56,7 +56,7 @@ def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
     """Jupyter whose kernels start (or reuse) one local Nur server in a temporary data dir."""
-    reason = _missing()
+    reason = missing_requirements()
     if reason:
         pytest.skip(reason)
     data = tmp_path_factory.getbasetemp() / "nur-data"
