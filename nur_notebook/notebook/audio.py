@@ -19,11 +19,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nur_notebook.realtime.audio import float_to_pcm16, pcm16_to_float, read_wav, resample
+
 INPUT_RATE = 16_000
 
 
-def resample(audio: npt.NDArray[np.float32], src: int, dst: int) -> npt.NDArray[np.float32]:
-    """Linear-interpolation resampling of mono float audio (speech-grade, no deps)."""
+def _linear(audio: npt.NDArray[np.float32], src: int, dst: int) -> npt.NDArray[np.float32]:
+    """Linear-interpolation resampling for the recorder's short pieces: unlike the
+    windowed-sinc ``resample`` it rings at no piece edge, so joined pieces stay click-free."""
     if src == dst or audio.size == 0:
         return audio.astype(np.float32, copy=False)
     count = max(1, round(audio.size * dst / src))
@@ -31,43 +34,11 @@ def resample(audio: npt.NDArray[np.float32], src: int, dst: int) -> npt.NDArray[
     return np.interp(positions, np.arange(audio.size), audio).astype(np.float32)
 
 
-def pcm16_to_float(pcm: bytes) -> npt.NDArray[np.float32]:
-    """PCM16 LE bytes as float32 in [-1, 1]."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-
-
-def float_to_pcm16(audio: npt.NDArray[np.floating[Any]]) -> bytes:
-    """Float audio in [-1, 1] as PCM16 LE bytes (clipped)."""
-    clipped = np.clip(audio, -1.0, 1.0)
-    samples: npt.NDArray[np.int16] = (clipped * 32767.0).round().astype("<i2")
-    return samples.tobytes()
-
-
-def read_wav(data: bytes) -> tuple[npt.NDArray[np.float32], int]:
-    """Decode a PCM WAV (8/16/32-bit, any channels) to mono float32 and its rate."""
-    try:
-        with wave.open(io.BytesIO(data)) as wav:
-            width, channels, rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
-            frames = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise ValueError(f"not a PCM WAV file: {exc}") from None
-    if width == 1:
-        samples = (np.frombuffer(frames, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    elif width == 2:
-        samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
-    elif width == 4:
-        samples = np.frombuffer(frames, dtype="<i4").astype(np.float32) / 2**31
-    else:
-        raise ValueError(f"unsupported WAV sample width: {width * 8} bits")
-    if channels > 1:
-        samples = samples.reshape(-1, channels).mean(axis=1)
-    return samples.astype(np.float32), rate
-
-
 def to_pcm16_16k(source: str | Path | bytes | npt.ArrayLike, *, sample_rate: int) -> bytes:
     """``source`` (WAV path, WAV bytes or an array at ``sample_rate``) as 16 kHz PCM16.
 
-    Integer arrays are taken as PCM16 samples; float arrays as [-1, 1]; a 2-D array is
+    A WAV is read by the session client's reader (8/16/24/32-bit). Integer arrays are
+    taken as PCM16 samples; float arrays as [-1, 1]; a 2-D array is
     mixed down to mono (channels on the shorter axis).
     """
     if isinstance(source, str | Path):
@@ -126,7 +97,7 @@ class Recorder:
             if self._start is None:
                 self._start = at
             if rate != track.rate:
-                pcm = float_to_pcm16(resample(pcm16_to_float(pcm), rate, track.rate))
+                pcm = float_to_pcm16(_linear(pcm16_to_float(pcm), rate, track.rate))
             track.pieces.append((at - self._start, bytes(pcm)))
 
     @property
@@ -161,7 +132,7 @@ def _lay_out(track: _Track, rate: int) -> npt.NDArray[np.float32]:
     placed: list[tuple[int, npt.NDArray[np.float32]]] = []
     cursor = 0
     for offset, pcm in track.pieces:
-        audio = resample(pcm16_to_float(pcm), track.rate, rate)
+        audio = _linear(pcm16_to_float(pcm), track.rate, rate)
         start = max(cursor, round(offset * rate))
         placed.append((start, audio))
         cursor = start + audio.size

@@ -65,10 +65,14 @@ def float_to_pcm16(samples: Samples) -> bytes:
     return np.clip(scaled, -32768, 32767).astype("<i2").tobytes()
 
 
-def read_wav(path: str | Path) -> tuple[Samples, int]:
-    """A PCM WAV file as mono float samples and its sample rate (channels are averaged)."""
+def read_wav(source: str | Path | bytes) -> tuple[Samples, int]:
+    """A PCM WAV (a file's path, or its bytes) as mono float samples and its sample rate
+    (channels are averaged)."""
+    path = "WAV data" if isinstance(source, bytes) else source
     try:
-        with wave.open(str(path), "rb") as wav:
+        with wave.open(
+            io.BytesIO(source) if isinstance(source, bytes) else str(source), "rb"
+        ) as wav:
             rate = wav.getframerate()
             channels = wav.getnchannels()
             width = wav.getsampwidth()
