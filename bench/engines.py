@@ -239,6 +239,7 @@ def main() -> None:
 
     from nur_notebook.server.pipeline.registry import EngineOptions, load_engines
 
+    load_at_start = os.getloadavg()[0]
     load_start = time.perf_counter()
     engines = load_engines(EngineOptions(multilingual_stt=not args.skip_multilingual))
     load_seconds = time.perf_counter() - load_start
@@ -252,9 +253,13 @@ def main() -> None:
     rss = psutil.Process().memory_info().rss / 2**30
     rows.append(("RSS, everything loaded", f"{rss:.2f} GB", "this process"))
 
-    load1, _, _ = os.getloadavg()
+    load_at_end = os.getloadavg()[0]
     print(f"\nengines: {engines.description()}")
-    print(f"machine: {os.cpu_count()} CPUs, load average {load1:.1f} at the end\n")
+    # Timings are only comparable on a quiet machine: the load average says how quiet.
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_at_start:.1f} at the start, "
+        f"{load_at_end:.1f} at the end\n"
+    )
     width = max(len(r[0]) for r in rows)
     print(f"| {'stage'.ljust(width)} | figure | notes |")
     print(f"|{'-' * (width + 2)}|--------|-------|")
