@@ -5,7 +5,11 @@ time: two on a 2-core CPU only slow each other down). Each reply is constrained 
 grammar compiled from :func:`decision_schema`, so the model can only say something or
 call one of the agent's tools with schema-valid arguments. The system message comes
 first and is the same on every turn of a session, so llama.cpp reuses the evaluated
-prefix; a RAM cache of model states keeps the prefixes of other sessions as well.
+prefix of the previous turn. ``state_cache_bytes`` turns on llama-cpp-python's RAM
+cache of model states (for sessions that take turns on the shared model); it is off
+by default because each saved state copies the logits rows as well (~150 MB at
+``n_batch=256``), so a cache that keeps several sessions costs more memory than the
+3 GB server budget allows.
 
     >>> brain = LlamaBrain.load()  # doctest: +SKIP
     >>> for event in brain.respond(system_prompt="Be brief.", history=[...], tools=[],
@@ -52,7 +56,7 @@ class LlamaBrain(Brain):
         model_path: Path | None = None,
         n_ctx: int = 4096,
         n_threads: int = 2,
-        state_cache_bytes: int = 256 << 20,
+        state_cache_bytes: int = 0,
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once."""
         from llama_cpp.llama import Llama
