@@ -164,7 +164,7 @@ class Responder:
     async def _finish(self, status: Status) -> ResponseResult:
         full = "".join(self._generated).strip()
         text = full if status == "completed" else self.clock.played_text()
-        if status == "interrupted":
+        if status in ("interrupted", "cancelled"):  # barge-in or response.cancel
             await self._emit(
                 ev.ResponseInterrupted(
                     response_id=self.response_id,

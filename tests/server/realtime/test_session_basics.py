@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -143,4 +144,31 @@ async def test_a_spanish_agent_answers_in_spanish_with_an_espeak_voice(
     assert len(pcm) / 2 / 24_000 > 0.5
     english = {"the", "and", "you", "are", "is"}
     assert not english & set(final.text.lower().replace(",", " ").replace(".", " ").split())
+    await client.close()
+
+
+async def test_response_cancel_stops_the_greeting_at_once(server: LocalServer) -> None:
+    agent = server.create_agent(tools=[])
+    greeting = (
+        "Welcome to the shop. We sell shoes, boots and sandals for every season. "
+        "Today everything in the store is ten percent off. How can I help you?"
+    )
+    session = server.create_session(agent["id"], initial_message=greeting)
+    client = await SessionClient.connect(session["websocket_url"], server.key)
+    started = await client.wait_for("response.started")
+    await client.wait_audio(started.generation)
+    await asyncio.sleep(1.0)
+    await client.send({"type": "response.cancel"})
+    interrupted = await client.wait_for("response.interrupted", within=10)
+    assert interrupted.played_ms < 3_000
+    final = await client.wait_for("transcript.agent.final")
+    assert final.interrupted
+    assert final.text
+    assert greeting.startswith(final.text.removesuffix("...").split(".")[0])
+    assert len(final.text) < len(greeting)
+    done = await client.wait_for("response.done")
+    assert done.status == "cancelled"
+    stored = server.get(f"/v1/sessions/{session['session_id']}/transcript").json()
+    assert stored["entries"][0]["interrupted"] is True
+    assert stored["entries"][0]["text"] == final.text
     await client.close()
