@@ -290,11 +290,14 @@ def main() -> int:
         help="seconds between the starts of the concurrent sessions (0: all speak at once)",
     )
     parser.add_argument("--brain-url", default=None, help="an OpenAI-compatible brain")
+    parser.add_argument("--llm-threads", type=int, default=None, help="threads of the local LLM")
     # SIGTERM unwinds like Ctrl-C, so the server subprocess is always stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     args = parser.parse_args()
     extra = ["--brain-url", args.brain_url] if args.brain_url else []
+    if args.llm_threads:
+        extra += ["--llm-threads", str(args.llm_threads)]
     server = Server(Path(tempfile.mkdtemp(prefix="nur-bench-")), extra)
     try:
         status = asyncio.run(main_async(args, server))

@@ -69,6 +69,9 @@ def add_serve(subparsers: _Subparsers) -> None:
         help="an OpenAI-compatible chat endpoint to use as the brain (default: the packaged model)",
     )
     parser.add_argument("--brain-model", default=None, help="the model name for --brain-url")
+    parser.add_argument(
+        "--llm-threads", type=int, default=None, help="threads of the local LLM (default: 2)"
+    )
     _data_dir_option(parser)
     parser.set_defaults(func=run_serve)
 
@@ -88,6 +91,7 @@ def run_serve(args: argparse.Namespace) -> int:
             engines=args.engines,
             brain_url=args.brain_url,
             brain_model=args.brain_model,
+            llm_threads=args.llm_threads,
         )
         serve(config)
     except OSError as error:

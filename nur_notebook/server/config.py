@@ -54,6 +54,9 @@ class ServerConfig:
     brain_url: str | None = None
     #: The model name to ask ``brain_url`` for.
     brain_model: str | None = None
+    #: Threads of the local LLM (None: the engine's default). On a machine that is busy
+    #: with other work, 1 avoids llama.cpp's threads waiting on each other.
+    llm_threads: int | None = None
 
     # Sessions
     #: Silence after speech that ends a user turn (a session may change it).

@@ -36,6 +36,8 @@ def engine_loader(config: ServerConfig) -> Loader | None:
         options = EngineOptions(brain_url=config.brain_url)
         if config.brain_model:
             options = replace(options, brain_model=config.brain_model)
+        if config.llm_threads:
+            options = replace(options, llm_threads=config.llm_threads)
         engines = load_engines(options, progress=progress)
         tts = engines.tts
         route = getattr(tts, "engine_for", None)  # the router picks an engine per voice
