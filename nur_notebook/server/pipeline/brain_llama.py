@@ -59,6 +59,7 @@ class LlamaBrain(Brain):
         state_cache_bytes: int = 0,
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once."""
+        weights.passive_threads()
         from llama_cpp.llama import Llama
         from llama_cpp.llama_cache import LlamaRAMCache
 

@@ -109,6 +109,7 @@ def load_engines(
 
     report("weights")
     weights.offline_guard()
+    weights.passive_threads()
     report("vad")
     prototype = make_vad(options.vad)
 

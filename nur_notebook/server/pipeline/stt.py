@@ -36,6 +36,7 @@ _MULTILINGUAL = ("es", "fr", "de")
 
 def _load_model(model_dir: Path, *, cpu_threads: int) -> Any:
     weights.offline_guard()
+    weights.passive_threads()
     from faster_whisper import WhisperModel
 
     return WhisperModel(
