@@ -1,6 +1,8 @@
 # The README's two commands: `make lab` (the main job) and `make test` (the whole check).
 PYTHON ?= python3
 PORT ?= 8888
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True,)
 
 .PHONY: install lab test lint typecheck test-js test-py bench
 
@@ -9,7 +11,7 @@ install:
 
 # Installs everything, then opens JupyterLab on the quickstart against the local Nur server.
 lab: install
-	$(PYTHON) -m jupyter lab notebooks/01-quickstart.ipynb --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT)
+	$(PYTHON) -m jupyter lab notebooks/01-quickstart.ipynb --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ALLOW_ROOT)
 
 lint:
 	$(PYTHON) -m ruff check nur_notebook tests bench
