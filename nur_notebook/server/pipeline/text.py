@@ -28,6 +28,7 @@ ABBREVIATIONS = frozenset(
 )  # fmt: skip
 
 _END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|\n+")
+_CLAUSE_END = re.compile(r"[,;:\u2014-]\s+")
 _WORD_BEFORE = re.compile(r"([\w.º]+)$")
 
 
@@ -38,11 +39,17 @@ class SentenceSplitter:
     newline. A period after a known abbreviation ("Dr.", "No.") or after a single
     letter (an initial) does not end one, and "3.5" never splits because no space
     follows the period. Call :meth:`flush` when the text is complete.
+
+    The first sentence is what a listener waits for: with ``first_clause_chars`` set, a
+    first sentence still open past that many characters is cut after its last comma
+    (or semicolon, colon, dash), so speech can start sooner.
     """
 
-    def __init__(self, *, min_chars: int = 2) -> None:
+    def __init__(self, *, min_chars: int = 2, first_clause_chars: int | None = None) -> None:
         self._buffer = ""
         self._min_chars = min_chars
+        self._first_clause_chars = first_clause_chars
+        self._emitted = 0
 
     @property
     def pending(self) -> str:
@@ -67,7 +74,22 @@ class SentenceSplitter:
             sentences.append(sentence)
             start = end
         self._buffer = self._buffer[start:].lstrip() if sentences else self._buffer
+        if not sentences and self._emitted == 0:
+            sentences = self._cut_first_clause()
+        self._emitted += len(sentences)
         return sentences
+
+    def _cut_first_clause(self) -> list[str]:
+        if self._first_clause_chars is None or len(self._buffer) <= self._first_clause_chars:
+            return []
+        cut = None
+        for match in _CLAUSE_END.finditer(self._buffer):
+            if match.start() >= self._min_chars:
+                cut = match.end()
+        if cut is None:
+            return []
+        clause, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:]
+        return [clause]
 
     def flush(self) -> str | None:
         """The remaining text as a last sentence (None when only whitespace is left)."""

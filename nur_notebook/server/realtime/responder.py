@@ -26,11 +26,11 @@ from nur_notebook.server.pipeline.base import (
     BrainEvent,
     ToolCallDecision,
 )
+from nur_notebook.server.pipeline.text import SentenceSplitter
 from nur_notebook.server.realtime.audio_out import PlayoutClock, resample
 from nur_notebook.server.realtime.engines import SessionEngines
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.profile import AgentProfile
-from nur_notebook.server.realtime.sentences import SentenceSplitter
 from nur_notebook.server.realtime.tools import ToolCalls, new_call_id
 
 Emit = Callable[[Any], Awaitable[None]]
@@ -193,7 +193,9 @@ class Responder:
     # --- brain ----------------------------------------------------------------------
 
     async def _think(self, sentences: asyncio.Queue[str | None]) -> None:
-        splitter = SentenceSplitter()
+        # Tiny fragments ("Ok.") join the next sentence; a long first clause is cut at a
+        # comma so the first audio comes sooner.
+        splitter = SentenceSplitter(min_chars=12, first_clause_chars=60)
         for round_no in range(MAX_TOOL_ROUNDS + 1):
             decision: ToolCallDecision | None = None
             started = time.monotonic()
@@ -209,9 +211,10 @@ class Responder:
                     self._first_sentence(started)
                     await sentences.put(sentence)
             if decision is None:
-                for sentence in splitter.flush():
+                last = splitter.flush()
+                if last:
                     self._first_sentence(started)
-                    await sentences.put(sentence)
+                    await sentences.put(last)
                 return
             await self._call_tool(decision)
 

@@ -1,23 +1,30 @@
+"""The responder's sentence splitting: the pipeline's splitter with its streaming settings."""
+
 from __future__ import annotations
 
-from nur_notebook.server.realtime.sentences import SentenceSplitter
+from nur_notebook.server.pipeline.text import SentenceSplitter
+
+
+def responder_splitter() -> SentenceSplitter:
+    return SentenceSplitter(min_chars=12, first_clause_chars=60)
 
 
 def split_stream(pieces: list[str]) -> list[str]:
-    splitter = SentenceSplitter()
+    splitter = responder_splitter()
     out: list[str] = []
     for piece in pieces:
         out += splitter.feed(piece)
-    return out + splitter.flush()
+    last = splitter.flush()
+    return [*out, last] if last else out
 
 
 def test_sentences_come_out_as_soon_as_they_end() -> None:
-    splitter = SentenceSplitter()
+    splitter = responder_splitter()
     assert splitter.feed("Your order 12345 has ") == []
     assert splitter.feed("shipped. It should") == ["Your order 12345 has shipped."]
     assert splitter.feed(" arrive on Friday!") == []
-    assert splitter.flush() == ["It should arrive on Friday!"]
-    assert splitter.flush() == []
+    assert splitter.flush() == "It should arrive on Friday!"
+    assert splitter.flush() is None
 
 
 def test_numbers_and_abbreviations_do_not_split() -> None:
@@ -39,3 +46,13 @@ def test_a_long_first_clause_is_cut_at_a_comma() -> None:
     out = split_stream([first, "I can see it left our warehouse this morning"])
     assert out[0] == first.strip()
     assert len(out) == 2
+
+
+def test_only_the_first_clause_is_cut() -> None:
+    rest = "It left our warehouse this morning, with the courier, and arrives on Friday"
+    assert split_stream(["Your order has shipped. ", rest]) == ["Your order has shipped.", rest]
+
+
+def test_without_the_option_commas_never_cut() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("a, " * 50) == []
