@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import CHROMIUM, REPO, JupyterServer, chromium_args, speech_wav
-
-SHOTS = Path("/tmp/shots")
-
-
-def missing_requirements() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no browser at {CHROMIUM}"
-    for tool in ("espeak-ng", "sox"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed"
-    if not (REPO / "nur_notebook" / "notebook" / "static" / "widget.js").exists():
-        return "the widget bundle is not built (npm run build)"
-    return None
+from browser_harness import CHROMIUM, JupyterServer, chromium_args, speech_wav
+from browser_shots import missing_requirements
 
 
 @pytest.fixture(scope="module", params=["lab", "notebook"])
@@ -74,15 +61,3 @@ def page(browser: Any) -> Iterator[Any]:
         yield pg
     finally:
         context.close()
-
-
-def shot(page: Any, name: str) -> Path:
-    """Screenshot of the widget (or the page when there is none) into /tmp/shots/."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    widget = page.locator(".nur-conv").first
-    if widget.count():
-        widget.screenshot(path=str(path))
-    else:
-        page.screenshot(path=str(path))
-    return path

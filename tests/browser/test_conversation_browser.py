@@ -23,7 +23,7 @@ from browser_harness import (
     wait_kernel,
     write_notebook,
 )
-from conftest import missing_requirements, shot
+from browser_shots import missing_requirements, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from browser_harness import JupyterServer, kernel_eval, kernel_json, wait_kernel
-from conftest import shot
+from browser_shots import shot
 from widget_echo import TIMELINE, best_correlation, open_echo, played_ms, pooled, source_envelope
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ from browser_harness import (
     wait_kernel,
     write_notebook,
 )
-from conftest import shot
+from browser_shots import shot
 from widget_echo import ECHO, open_echo
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import RunningServer
+from notebook_server import RunningServer
 
 from nur_notebook.client import AsyncNurClient, NurClient
 from nur_notebook.notebook.bridge import Outbox, SessionBridge, bridge_loop

@@ -15,7 +15,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 if TYPE_CHECKING:
-    from conftest import RunningServer
+    from notebook_server import RunningServer
 
 pytestmark = pytest.mark.engines
 

@@ -14,7 +14,7 @@ from nur_notebook.notebook.conversation import Conversation
 from nur_notebook.notebook.tables import Table
 
 if TYPE_CHECKING:
-    from conftest import RunningServer
+    from notebook_server import RunningServer
 
 TOOLS_CELL = '''
 import nur_notebook

@@ -11,7 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 if TYPE_CHECKING:
-    from conftest import RunningServer
+    from notebook_server import RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"

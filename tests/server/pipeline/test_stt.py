@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Speak, word_error_rate
+from engine_speech import Speak, word_error_rate
 
 pytestmark = pytest.mark.engines
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import word_error_rate
+from engine_speech import word_error_rate
 
 from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE
 from nur_notebook.server.pipeline.tts_espeak import EspeakTTS, espeak_voice_name

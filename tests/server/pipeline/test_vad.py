@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import Speak
+from engine_speech import Speak
 
 from nur_notebook.server.pipeline.base import VAD
 from nur_notebook.server.pipeline.vad import SileroVAD, WebRtcVAD, make_vad

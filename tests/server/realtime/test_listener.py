@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import silence, speech
+from live_server import silence, speech
 
 from nur_notebook.protocol.settings import TurnDetection
 from nur_notebook.server.pipeline.vad import SileroVAD

@@ -7,7 +7,7 @@ import json
 import struct
 
 import pytest
-from conftest import LocalServer
+from live_server import LocalServer
 from session_client import SessionClient
 
 from nur_notebook.protocol.frames import AudioFrame, FrameKind, encode_frame

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import LocalServer, start_server, stop_server
+from live_server import LocalServer, start_server, stop_server
 from session_client import SessionClient
 
 from nur_notebook.server.auth import create_api_key

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from conftest import LocalServer
+from live_server import LocalServer
 from session_client import SessionClient
 
 from nur_notebook.protocol.events import NOT_REPLAYED

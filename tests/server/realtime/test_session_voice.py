@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import LocalServer, silence, speech
+from live_server import LocalServer, silence, speech
 from session_client import SessionClient
 
 pytestmark = pytest.mark.engines

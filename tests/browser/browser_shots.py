@@ -1,0 +1,37 @@
+"""Helpers of the tests in this folder (imported by name: `from browser_shots import ...`).
+
+Fixtures of the browser tests: Jupyter servers, Chromium with a fake microphone, WAVs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from browser_harness import CHROMIUM, REPO
+
+SHOTS = Path("/tmp/shots")
+
+
+def missing_requirements() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no browser at {CHROMIUM}"
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not (REPO / "nur_notebook" / "notebook" / "static" / "widget.js").exists():
+        return "the widget bundle is not built (npm run build)"
+    return None
+
+
+def shot(page: Any, name: str) -> Path:
+    """Screenshot of the widget (or the page when there is none) into /tmp/shots/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    widget = page.locator(".nur-conv").first
+    if widget.count():
+        widget.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path))
+    return path
