@@ -43,22 +43,10 @@ def _transport_error(error: httpx.TransportError, request: httpx.Request) -> API
     return APIConnectionError(f"Connection error: {error}", request=request)
 
 
-class NurClient:
-    """Blocking client: ``client.agents``, ``client.agents.sessions``, ``client.sessions``,
-    ``client.voices``. Close it (or use ``with``) to release its connections."""
+class _ConfiguredClient:
+    """What the blocking and asyncio clients share: their configuration, read-only."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        self._config = ClientConfig(api_key, base_url, timeout=timeout, max_retries=max_retries)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+    _config: ClientConfig
 
     @property
     def api_key(self) -> str:
@@ -74,6 +62,24 @@ class NurClient:
     def max_retries(self) -> int:
         """How many times a retryable failure is tried again."""
         return self._config.max_retries
+
+
+class NurClient(_ConfiguredClient):
+    """Blocking client: ``client.agents``, ``client.agents.sessions``, ``client.sessions``,
+    ``client.voices``. Close it (or use ``with``) to release its connections."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._config = ClientConfig(api_key, base_url, timeout=timeout, max_retries=max_retries)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
 
     @cached_property
     def agents(self) -> Agents:
@@ -128,7 +134,7 @@ class NurClient:
         return f"NurClient(base_url={self.base_url!r})"
 
 
-class AsyncNurClient:
+class AsyncNurClient(_ConfiguredClient):
     """The asyncio twin of ``NurClient``: the same namespaces, methods are coroutines."""
 
     def __init__(
@@ -143,21 +149,6 @@ class AsyncNurClient:
         self._config = ClientConfig(api_key, base_url, timeout=timeout, max_retries=max_retries)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
-
-    @property
-    def api_key(self) -> str:
-        """The API key requests are sent with."""
-        return self._config.api_key
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL, e.g. ``http://127.0.0.1:8787``."""
-        return self._config.base_url
-
-    @property
-    def max_retries(self) -> int:
-        """How many times a retryable failure is tried again."""
-        return self._config.max_retries
 
     @cached_property
     def agents(self) -> AsyncAgents:
