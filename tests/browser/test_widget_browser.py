@@ -53,12 +53,14 @@ def test_microphone_frames_reach_the_kernel(
 
     sizes = kernel_json(page, "sorted({len(f) for f in frames})")
     assert sizes == [1024]  # 32 ms of 16 kHz PCM16 each
-    actions = wait_kernel(
+    # The stop message may land after the frames: wait for it, then read them all.
+    wait_kernel(
         page,
-        "[c['action'] for c in controls if c['action'] != 'view_ready']",
+        "any(c['action'] == 'mic_stopped' for c in controls)",
         timeout=10,
-        what="control messages",
+        what="the mic_stopped control message",
     )
+    actions = kernel_json(page, "[c['action'] for c in controls if c['action'] != 'view_ready']")
     assert actions[:2] == ["mic_started", "mic_stopped"]
     # The speech came through: its energy envelope matches the WAV fed to the fake microphone
     # (the browser's echo cancellation, noise suppression and gain are on, so not the samples).
