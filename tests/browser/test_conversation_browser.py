@@ -99,7 +99,13 @@ def test_spoken_order_question_runs_the_tool_and_gets_answered(
     page.get_by_role("button", name="Start microphone").click()
     page.get_by_role("button", name="Stop microphone").wait_for(timeout=15_000)
 
-    calls = wait_kernel(page, "support.tool_calls", timeout=420, what="the lookup_order call")
+    calls = wait_kernel(
+        page,
+        # A call shows while it runs; wait for its result (or error) to be in.
+        "[c for c in support.tool_calls if c['output'] is not None or c['is_error']]",
+        timeout=420,
+        what="the lookup_order call's result",
+    )
     assert calls[0]["name"] == "lookup_order"
     assert "".join(ch for ch in str(calls[0]["arguments"]["order_id"]) if ch.isdigit()) == "12345"
     assert calls[0]["is_error"] is False
