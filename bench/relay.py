@@ -1,16 +1,22 @@
-"""What the kernel hop costs a live conversation: latency per audio frame and kernel CPU.
+"""What the kernel hop costs a live conversation: latency per audio frame, kernel and server CPU.
 
-Runs JupyterLab (with and without the TCP_NODELAY server extension) and headless Chromium
-whose fake microphone loops an eSpeak NG WAV; the conversation widget streams it through the
-kernel's SessionBridge and the real session connection (``AsyncSessionConnection``) to a
-WebSocket sink on loopback that stamps every frame as it arrives. Figures:
+Runs JupyterLab and headless Chromium whose fake microphone loops an eSpeak NG WAV; the
+conversation widget streams it through the kernel's SessionBridge and the real session
+connection (``AsyncSessionConnection``) to a WebSocket sink on loopback that stamps every frame
+as it arrives. Three set-ups:
 
-- relayed: browser capture -> comm -> kernel -> bridge -> session socket -> sink, per frame;
-- direct: the same connection class sending the same frames straight from this process;
-- added = relayed - direct (p50/p99), and the kernel-only part (comm arrival -> sink);
-- kernel CPU (% of one core) while streaming, minus the idle kernel's;
-- kernel -> browser latency of a small message right after an agent-audio chunk (ping),
-  with the extension and without it (Nagle + delayed ACK).
+- relay: the widget's relay socket (browser -> Jupyter server route -> kernel relay socket ->
+  bridge, all on the bridge loop), server extension on;
+- comm: the same widget forced onto the comm (``relay=False``), server extension on;
+- stock: the server extension off (no relay route, Nagle on the kernel WebSocket): the widget
+  falls back to the comm by itself.
+
+Figures per set-up: per-frame latency browser capture -> sink (p50/p99) and its two parts;
+added = relayed - direct, where direct is the same connection class sending the same frames
+straight from this process; CPU (% of one core, minus the idle figure) of the kernel and of
+the Jupyter server process while the microphone streams and while agent audio streams back
+(40 ms chunks at real-time pace); the kernel -> browser latency of a small message sent right
+after an agent-audio chunk (ping). Work moved out of the kernel shows up in the server's column.
 
 The sink replaces only the session server (its engines would dominate the figures and are
 benchmarked elsewhere); it answers with a ``session.created`` and keeps the frames' stamps.
@@ -57,8 +63,8 @@ from nur_notebook.realtime.connection import AsyncSessionConnection  # noqa: E40
 FRAME_BYTES = 1024  # 32 ms of 16 kHz PCM16, what the widget sends
 
 KERNEL_CELL = """\
-import os, threading, time
-from nur_notebook.notebook.bridge import SessionBridge
+import asyncio, os, threading, time
+from nur_notebook.notebook.bridge import SessionBridge, bridge_loop
 from nur_notebook.notebook.widget import ConversationWidget
 from nur_notebook.realtime.connection import AsyncSessionConnection
 
@@ -71,20 +77,27 @@ class SinkClient:
     class agents:
         sessions = _Sessions
 
-w = ConversationWidget(
-    agent={{"name": "relay bench"}}, status="listening", frames_per_message={per}
-)
+w = ConversationWidget(agent={{"name": "relay bench"}}, status="listening", relay={relay})
 stamps = []
 w.on_mic_audio(lambda pcm: stamps.append((w.last_frame_t, time.time() * 1000)))
 bridge = SessionBridge(SinkClient, "{url}", on_event=lambda e: None, on_audio=lambda *a: None)
 w.on_mic_audio(bridge.send_audio)
 
-def downlink(n=150, gap=0.04):
-    chunk = bytes(1764)  # 40 ms of agent audio at 22.05 kHz
-    for _ in range(n):
+async def _agent_voice(seconds, ping):
+    # 40 ms chunks of agent audio at 22.05 kHz, pushed from the bridge loop at real-time pace,
+    # as the Conversation does with the session's audio.
+    chunk = bytes(1764)
+    start = time.perf_counter()
+    for i in range(int(seconds / 0.04)):
         w.push_audio(chunk, sample_rate=22050, generation=1)
-        w.ping()
-        time.sleep(gap)
+        if ping:
+            w.ping()
+        delay = start + (i + 1) * 0.04 - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+def agent_voice(seconds, ping=False):
+    asyncio.run_coroutine_threadsafe(_agent_voice(seconds, ping), bridge_loop())
 
 w
 """
@@ -163,23 +176,24 @@ def direct(sink: Sink, frames: int) -> list[float]:
     return [a - t for a, t in zip(arrivals, sent, strict=False)]
 
 
-def kernel_cpu(pid: int, seconds: float) -> float:
-    """% of one core the kernel process used over ``seconds``."""
-    proc = psutil.Process(pid)
-    before = proc.cpu_times()
+def cpu_times(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
+
+
+def cpu_pct(pids: dict[str, int], seconds: float) -> dict[str, float]:
+    """% of one core each process used over ``seconds`` (measured at the same time)."""
+    procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+    before = {name: cpu_times(p) for name, p in procs.items()}
     time.sleep(seconds)
-    after = proc.cpu_times()
-    used = float((after.user - before.user) + (after.system - before.system))
-    return 100.0 * used / seconds
+    return {name: 100.0 * (cpu_times(p) - before[name]) / seconds for name, p in procs.items()}
 
 
-def run_lab(
-    pw: Any, sink: Sink, wav: Path, *, nodelay: bool, per: int, seconds: float
-) -> dict[str, Any]:
-    """One JupyterLab + Chromium run: stream ``seconds`` of speech, then ping after audio."""
-    name = f"relay-{'nodelay' if nodelay else 'nagle'}-{per}"
-    base = Path(tempfile.mkdtemp(prefix=f"nur-bench-{name}-"))
-    server = JupyterServer("lab", base, nodelay=nodelay)
+def run_lab(pw: Any, sink: Sink, wav: Path, *, mode: str, seconds: float) -> dict[str, Any]:
+    """One JupyterLab + Chromium run: stream ``seconds`` of speech, then agent audio back."""
+    name = f"bench-{mode}"
+    base = Path(tempfile.mkdtemp(prefix=f"nur-bench-relay-{mode}-"))
+    server = JupyterServer("lab", base, nodelay=mode != "stock")
     browser = pw.chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
@@ -187,23 +201,25 @@ def run_lab(
         args=[*chromium_args(None), f"--use-file-for-fake-audio-capture={wav}"],
     )
     try:
-        cell = KERNEL_CELL.format(url=sink.url(name), per=per)
+        cell = KERNEL_CELL.format(url=sink.url(name), relay=mode != "comm")
         write_notebook(server.root / "bench.ipynb", [cell])
         page = browser.new_page()
         open_notebook(page, server, "bench.ipynb")
         run_all(page)
         page.locator(".nur-conv").wait_for(timeout=60_000)
-        pid = int(kernel_eval(page, "print(os.getpid())"))
-        idle_cpu = kernel_cpu(pid, seconds / 2)
+        page.wait_for_timeout(2000)  # the relay socket opens (or fails) meanwhile
+        pids = {"kernel": int(kernel_eval(page, "print(os.getpid())")), "server": server.proc.pid}
+        idle = cpu_pct(pids, seconds / 2)
 
         page.get_by_role("button", name="Start microphone").click()
         page.wait_for_timeout(2000)  # warm-up
-        busy_cpu = kernel_cpu(pid, seconds)
+        mic = cpu_pct(pids, seconds)
         page.get_by_role("button", name="Stop microphone").click()
         page.wait_for_timeout(1000)
+        transport = kernel_eval(page, "print(w.transport)").strip()
 
         stamps = kernel_json(page, "stamps")
-        arrivals = message_arrivals(sink.arrivals.get(name, []), per * FRAME_BYTES)
+        arrivals = message_arrivals(sink.arrivals.get(name, []), FRAME_BYTES)
         relayed, kernel_hop, uplink = [], [], []
         for (browser_t, kernel_t), arrival in zip(stamps, arrivals, strict=False):
             if browser_t is None:
@@ -212,18 +228,26 @@ def run_lab(
             kernel_hop.append(arrival - kernel_t)
             uplink.append(kernel_t - browser_t)
 
-        kernel_eval(page, "threading.Thread(target=downlink, daemon=True).start()")
-        page.wait_for_timeout(150 * 40 + 2000)
+        voice_s = seconds / 2
+        kernel_eval(page, f"agent_voice({voice_s})")
+        page.wait_for_timeout(500)
+        voice = cpu_pct(pids, voice_s - 1.0)
+        page.wait_for_timeout(1500)
+        played = float(page.evaluate("() => document.querySelector('.nur-conv').dataset.playedMs"))
+        kernel_eval(page, "agent_voice(6.0, ping=True)")
+        page.wait_for_timeout(8000)
         link = kernel_json(page, "w.link_stats()")
         return {
-            "nodelay": nodelay,
-            "per": per,
+            "mode": mode,
+            "transport": transport,
             "messages": len(relayed),
             "relayed": relayed,
             "kernel_hop": kernel_hop,
             "uplink": uplink,
-            "cpu": busy_cpu - idle_cpu,
-            "idle_cpu": idle_cpu,
+            "idle": idle,
+            "mic": {k: mic[k] - idle[k] for k in mic},
+            "voice": {k: voice[k] - idle[k] for k in voice},
+            "played_ms": played,
             "downlink": [link["downlink_p50_ms"], link["downlink_p99_ms"]],
             "pings": link["pings"],
         }
@@ -232,11 +256,50 @@ def run_lab(
         server.stop()
 
 
-def line(label: str, values: list[float], *, minus: float = 0.0, minus99: float = 0.0) -> str:
-    return (
-        f"  {label:<44} p50 {pct(values, 0.5) - minus:7.2f} ms   "
-        f"p99 {pct(values, 0.99) - minus99:7.2f} ms"
+def p50_p99(values: list[float], *, minus: float = 0.0, minus99: float = 0.0) -> str:
+    if not values:
+        return f"{'-':>8} {'-':>8}"
+    return f"{pct(values, 0.5) - minus:8.2f} {pct(values, 0.99) - minus99:8.2f}"
+
+
+def report(base: list[float], runs: list[dict[str, Any]]) -> None:
+    """Print the table."""
+    d50, d99 = pct(base, 0.5), pct(base, 0.99)
+    print(f"direct: {len(base)} frames of 32 ms from this process to the sink")
+    print(f"  connection -> sink                       {p50_p99(base)}")
+    print()
+    print("per 32 ms microphone frame (ms)                 p50      p99")
+    for run in runs:
+        print(f"{run['mode']} (live transport: {run['transport']}, {run['messages']} frames)")
+        print(f"  browser -> kernel -> bridge -> sink      {p50_p99(run['relayed'])}")
+        print(f"    browser -> kernel                      {p50_p99(run['uplink'])}")
+        print(f"    kernel -> sink (bridge + connection)   {p50_p99(run['kernel_hop'])}")
+        added = p50_p99(run["relayed"], minus=d50, minus99=d99)
+        print(f"  added by the kernel hop (minus direct)   {added}")
+    print()
+    print("CPU, % of one core above idle   kernel:mic  kernel:voice  server:mic  server:voice")
+    for run in runs:
+        mic, voice = run["mic"], run["voice"]
+        print(
+            f"  {run['mode']:<30} {mic['kernel']:10.2f} {voice['kernel']:13.2f} "
+            f"{mic['server']:11.2f} {voice['server']:13.2f}"
+        )
+    idle = ", ".join(
+        f"{r['mode']}: kernel {r['idle']['kernel']:.2f}, server {r['idle']['server']:.2f}"
+        for r in runs
     )
+    print(f"  (idle, subtracted above: {idle})")
+    print()
+    print("kernel -> browser right after an agent-audio chunk (ms)            p50      p99")
+    for run in runs:
+        p50, p99 = run["downlink"]
+        label = (
+            f"{run['mode']} ({run['pings']} pings, {run['played_ms'] / 1000:.1f} s voice played)"
+        )
+        cells = " ".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in (p50, p99))
+        print(f"  {label:<62} {cells}")
+    print()
+    print("targets: kernel CPU < 3% of a core per live conversation; added p50 < 5 ms")
 
 
 def main() -> None:
@@ -254,53 +317,33 @@ def main() -> None:
     base = direct(sink, int(args.seconds / 0.032))
     with sync_playwright() as pw:
         runs = [
-            run_lab(pw, sink, wav, nodelay=True, per=1, seconds=args.seconds),
-            run_lab(pw, sink, wav, nodelay=True, per=2, seconds=args.seconds),
-            run_lab(pw, sink, wav, nodelay=False, per=1, seconds=args.seconds),
+            run_lab(pw, sink, wav, mode=mode, seconds=args.seconds)
+            for mode in ("relay", "comm", "stock")
         ]
+    report(base, runs)
     d50, d99 = pct(base, 0.5), pct(base, 0.99)
-    print(f"direct: {len(base)} frames of 32 ms from this process to the sink")
-    print(line("direct (connection -> sink)", base))
-    for run in runs[:2]:
-        per = run["per"]
-        print(
-            f"relayed: {run['messages']} comm messages of {per} x 32 ms "
-            f"(frames_per_message={per}), TCP_NODELAY extension on"
-        )
-        print(line("browser -> kernel -> bridge -> sink", run["relayed"]))
-        print(line("  browser -> kernel (comm)", run["uplink"]))
-        print(line("  kernel -> sink (bridge + connection)", run["kernel_hop"]))
-        print(line("added by the relay (relayed - direct)", run["relayed"], minus=d50, minus99=d99))
-        if per > 1:
-            print(f"  + {32 * (per - 1)} ms of holding for the first frame of each message")
-        print(
-            f"  kernel CPU per live conversation: {run['cpu']:.2f}% of a core "
-            f"(idle kernel {run['idle_cpu']:.2f}%)"
-        )
-    for run in (runs[0], runs[2]):
-        label = "TCP_NODELAY extension on" if run["nodelay"] else "stock jupyter_server (Nagle)"
-        p50, p99 = run["downlink"]
-        print(
-            f"kernel -> browser after an audio chunk, {label:<29} p50 {p50:7.2f} ms   "
-            f"p99 {p99:7.2f} ms ({run['pings']} pings)"
-        )
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
     summary = {
         "direct": [d50, d99],
         "runs": [
             {
-                "nodelay": r["nodelay"],
-                "frames_per_message": r["per"],
+                "mode": r["mode"],
+                "transport": r["transport"],
                 "relayed": [pct(r["relayed"], 0.5), pct(r["relayed"], 0.99)],
+                "added": [pct(r["relayed"], 0.5) - d50, pct(r["relayed"], 0.99) - d99],
                 "uplink": [pct(r["uplink"], 0.5), pct(r["uplink"], 0.99)],
                 "kernel_hop": [pct(r["kernel_hop"], 0.5), pct(r["kernel_hop"], 0.99)],
-                "kernel_cpu_pct": r["cpu"],
+                "cpu_pct_mic": r["mic"],
+                "cpu_pct_agent_voice": r["voice"],
+                "cpu_pct_idle": r["idle"],
                 "downlink": r["downlink"],
+                "played_ms": r["played_ms"],
             }
             for r in runs
+            if r["relayed"]
         ],
     }
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
     (out / "relay.json").write_text(json.dumps(summary, indent=1))
 
 

@@ -8,10 +8,13 @@
 //                      {type: "control", action, ...}  mic_started/mic_stopped/mic_denied/
 //                                                      mic_unavailable/file_started/file_done/end
 //                      {type: "pong", id, t, browser_t}
+// While the relay socket (relay.js) is open, microphone frames, control and pong messages go on
+// it instead, and agent audio, flush and ping messages come on it; the comm carries the rest.
 
 import { Mic, Player, decodeToFrames, micSupport } from "./audio.js";
 import { meterValue } from "./pcm.js";
 import { micNotice } from "./display.js";
+import { RelaySocket, pageConfig, relayUrl } from "./relay.js";
 import { hydrate, initialState, reduce } from "./timeline.js";
 import { build, draw, setLevel, setMic } from "./view.js";
 
@@ -42,7 +45,9 @@ function now() {
 /**
  * Per-model audio, shared by every view of the same widget so a widget shown twice does not
  * play twice or open two microphones.
- * @type {WeakMap<object, {player: Player, mic: Mic | null, playedMs: number, listeners: Set<() => void>}>}
+ * @typedef {{player: Player, mic: Mic | null, playedMs: number, listeners: Set<() => void>,
+ *            relay: RelaySocket | null, transport: "relay" | "comm"}} SharedAudio
+ * @type {WeakMap<object, SharedAudio>}
  */
 const shared = new WeakMap();
 
@@ -50,7 +55,15 @@ const shared = new WeakMap();
 function audioOf(model) {
   let a = shared.get(model);
   if (!a) {
-    const entry = { player: /** @type {Player} */ (/** @type {unknown} */ (null)), mic: null, playedMs: 0, listeners: new Set() };
+    /** @type {SharedAudio} */
+    const entry = {
+      player: /** @type {Player} */ (/** @type {unknown} */ (null)),
+      mic: null,
+      playedMs: 0,
+      listeners: new Set(),
+      relay: null,
+      transport: "comm",
+    };
     entry.player = new Player({
       onPlayed: (info) => {
         entry.playedMs += info.ms;
@@ -61,6 +74,31 @@ function audioOf(model) {
     a = entry;
   }
   return a;
+}
+
+/**
+ * Open the model's relay socket unless one is open or the page offers no route; until it opens
+ * (and for good once it fails or drops) everything goes over the comm.
+ * @param {any} model @param {SharedAudio} audio
+ */
+function openRelay(model, audio) {
+  if (audio.relay && !audio.relay.ended) return;
+  const config = pageConfig(globalThis.document);
+  const where = globalThis.location ? globalThis.location.href : "";
+  const url = relayUrl(config, { port: model.get("relay_port"), token: model.get("relay_token") }, where);
+  if (!url || typeof globalThis.WebSocket !== "function") return;
+  const relay = new RelaySocket(url, {
+    onAudio: (a) => audio.player.push(a.pcm, a.sampleRate, a.generation),
+    onMessage: (msg) => {
+      if (msg.type === "flush") audio.player.flush(msg.generation ?? undefined);
+      else if (msg.type === "ping") relay.sendJson({ type: "pong", id: msg.id, t: msg.t, browser_t: now() });
+    },
+    onState: (transport) => {
+      audio.transport = transport;
+      for (const fn of audio.listeners) fn();
+    },
+  });
+  audio.relay = relay;
 }
 
 /** @param {{model: any, el: HTMLElement}} ctx */
@@ -74,6 +112,7 @@ function render({ model, el }) {
   const redraw = () => {
     draw(parts, state, model.get("agent") || {});
     parts.root.dataset.playedMs = String(Math.round(audio.playedMs));
+    parts.root.dataset.transport = audio.transport;
   };
   /** @param {Record<string, any>} event */
   const local = (event) => {
@@ -114,8 +153,15 @@ function render({ model, el }) {
 
   const onPlayed = () => {
     parts.root.dataset.playedMs = String(Math.round(audio.playedMs));
+    parts.root.dataset.transport = audio.transport;
   };
   audio.listeners.add(onPlayed);
+  openRelay(model, audio);
+
+  /** A control message: on the relay while it is open (in order with the frames), else the comm. */
+  const sendControl = (/** @type {Record<string, any>} */ msg) => {
+    if (!(audio.relay && audio.relay.sendJson(msg))) model.send(msg);
+  };
 
   /** @type {ArrayBuffer[]} frames held to share one comm message (frames_per_message > 1) */
   let held = [];
@@ -133,6 +179,7 @@ function render({ model, el }) {
   };
   /** @param {ArrayBuffer} pcm @param {number} t */
   const sendFrame = (pcm, t) => {
+    if (audio.relay && held.length === 0 && audio.relay.sendFrame(pcm, t)) return;
     // Each comm message costs the kernel ~1.5 ms of CPU whatever its size, so a widget may
     // trade a little latency for CPU by sending two frames per message.
     const per = Math.max(1, Number(model.get("frames_per_message")) || 1);
@@ -148,7 +195,7 @@ function render({ model, el }) {
     const support = micSupport();
     if (!support.hasMediaDevices || !support.secure) {
       const notice = micNotice(support);
-      model.send({ type: "control", action: "mic_unavailable", detail: notice.text });
+      sendControl({ type: "control", action: "mic_unavailable", detail: notice.text });
       local({ type: "notice", notice });
       return;
     }
@@ -159,14 +206,14 @@ function render({ model, el }) {
     } catch (err) {
       const name = err && typeof err === "object" && "name" in err ? String(err.name) : "Error";
       const notice = micNotice({ ...support, name });
-      model.send({ type: "control", action: "mic_denied", detail: notice.text, error: name });
+      sendControl({ type: "control", action: "mic_denied", detail: notice.text, error: name });
       local({ type: "notice", notice });
       return;
     }
     audio.mic = mic;
     setMic(parts, true);
     if (state.notice && state.notice.code.startsWith("mic_")) local({ type: "notice", notice: null });
-    model.send({ type: "control", action: "mic_started" });
+    sendControl({ type: "control", action: "mic_started" });
   }
 
   async function stopMic() {
@@ -175,7 +222,7 @@ function render({ model, el }) {
     setMic(parts, false);
     if (mic) await mic.stop();
     sendHeld(now());
-    model.send({ type: "control", action: "mic_stopped" });
+    sendControl({ type: "control", action: "mic_stopped" });
   }
 
   parts.mic.addEventListener("click", () => (audio.mic ? stopMic() : startMic()));
@@ -226,7 +273,7 @@ function render({ model, el }) {
       return;
     }
     sendingFile = true;
-    model.send({ type: "control", action: "file_started", name: file.name, frames: frames.length });
+    sendControl({ type: "control", action: "file_started", name: file.name, frames: frames.length });
     const silence = Math.ceil(TRAILING_SILENCE_MS / FRAME_MS);
     for (let i = 0; i < silence; i++) frames.push(new Int16Array(frames[0] ? frames[0].length : 512));
     // Paced at real time, as a microphone would deliver it; a few frames ahead absorb timer jitter.
@@ -239,12 +286,12 @@ function render({ model, el }) {
     }
     sendHeld(now());
     sendingFile = false;
-    model.send({ type: "control", action: "file_done", name: file.name });
+    sendControl({ type: "control", action: "file_done", name: file.name });
   });
 
   parts.end.addEventListener("click", () => {
     if (audio.mic) stopMic();
-    model.send({ type: "control", action: "end" });
+    sendControl({ type: "control", action: "end" });
   });
 
   const support = micSupport();
@@ -256,7 +303,17 @@ function render({ model, el }) {
     model.off(traits, onTraits);
     model.off("msg:custom", onCustom);
     audio.listeners.delete(onPlayed);
-    if (audio.listeners.size === 0 && audio.mic) stopMic();
+    if (audio.listeners.size === 0) {
+      if (audio.mic) stopMic();
+      // Closed after stopMic has sent its last frame and control message.
+      setTimeout(() => {
+        if (audio.listeners.size === 0 && audio.relay) {
+          audio.relay.end();
+          audio.relay = null;
+          audio.transport = "comm";
+        }
+      }, 500);
+    }
   };
 }
 

@@ -3,8 +3,10 @@
 One asyncio loop runs in a daemon thread per kernel and carries every conversation's session
 connection, so the sessions live on between cells. The widget's comm handlers run on the
 kernel's own thread: they hand audio and commands to the loop with ``call_soon_threadsafe``
-and return at once (never blocking the comm thread, never waiting for the network). Events
-and agent audio come back through the callbacks, on the loop's thread.
+and return at once (never blocking the comm thread, never waiting for the network). The
+widget's relay socket (``relay_socket.py``) runs on this same loop: its microphone frames are
+queued directly, with no thread hop. Events and agent audio come back through the callbacks,
+on the loop's thread.
 
     >>> bridge = SessionBridge(client, session, tools={"lookup_order": lookup_order},
     ...                        on_event=print, on_audio=player)      # doctest: +SKIP
@@ -87,6 +89,14 @@ def bridge_loop() -> asyncio.AbstractEventLoop:
             ready.wait()
             _loop = loop
         return _loop
+
+
+def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the caller runs on ``loop``'s thread, inside the loop."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _event_type(event: Any) -> str:
@@ -172,6 +182,9 @@ class SessionBridge:
 
     def _post(self, item: Send) -> None:
         if self._closed.is_set():
+            return
+        if on_loop(self._loop):  # from the relay socket: already on the loop
+            self._enqueue(item)
             return
         try:
             self._loop.call_soon_threadsafe(self._enqueue, item)

@@ -1,15 +1,21 @@
 """The conversation widget: microphone, agent voice, live transcript and tool timeline.
 
 The front-end lives in ``js/`` and is bundled by esbuild into ``static/``. The synced traits hold
-what a saved notebook shows when it is reopened; live detail (partial text, agent audio) travels
-as custom messages:
+what a saved notebook shows when it is reopened; live detail (partial text, session events)
+travels as custom comm messages. Audio has its own path: microphone frames and agent voice go
+over the kernel's relay WebSocket (``relay_socket.py``, reached through the Jupyter server
+extension) while the browser has it open, and over the comm otherwise (VS Code, Colab, a server
+without the extension, a dropped socket). ``transport`` says which one is live:
 
     >>> w = ConversationWidget(agent={"name": "Support", "version": 1})     # doctest: +SKIP
     >>> w.on_mic_audio(lambda pcm: bridge.send_audio(pcm))                  # doctest: +SKIP
     >>> w.push_event({"type": "transcript.agent.delta", "turn": 1, "text": "Hi"})  # doctest: +SKIP
+    >>> w.transport                                                         # doctest: +SKIP
+    'relay'
 
-Callbacks registered with ``on_*`` run on the kernel's thread that handles comm messages; keep
-them short (hand work to the session bridge). ``push_*`` may be called from any thread.
+Callbacks registered with ``on_*`` run on the kernel's thread that handles comm messages, or on
+the session bridge's loop thread for what came over the relay socket; keep them short and
+thread-safe (hand work to the session bridge). ``push_*`` may be called from any thread.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import Any
 
 import anywidget
 import traitlets
+
+from nur_notebook.notebook.relay_socket import RelayEndpoint, relay_server
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +72,15 @@ class ConversationWidget(anywidget.AnyWidget):
     #: Microphone frames (32 ms each) per comm message: 2 halves the kernel's CPU per
     #: conversation and delays every other frame by 32 ms (figures in bench/relay.py).
     frames_per_message = traitlets.Int(1, min=1, max=4).tag(sync=True)
+    #: Where the browser finds the kernel's relay socket (port 0: use the comm only). Saved
+    #: with the notebook's widget state but useless after the kernel is gone.
+    relay_port = traitlets.Int(0).tag(sync=True)
+    relay_token = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, relay: bool = True, **kwargs: Any) -> None:
+        self._relay: RelayEndpoint | None = self._open_relay() if relay else None
+        if self._relay is not None:
+            kwargs.update(relay_port=self._relay.port, relay_token=self._relay.token)
         super().__init__(**kwargs)
         self._mic_handlers: list[MicHandler] = []
         self._text_handlers: list[TextHandler] = []
@@ -79,6 +94,27 @@ class ConversationWidget(anywidget.AnyWidget):
         #: The browser's wall-clock stamp (ms) of the latest microphone frame, for benchmarks.
         self.last_frame_t: float | None = None
         self.on_msg(self._on_custom)
+
+    def _open_relay(self) -> RelayEndpoint | None:
+        try:
+            return relay_server().register(
+                on_frame=self._receive_audio, on_message=self._on_relay_message
+            )
+        except Exception:  # the comm carries everything then
+            log.exception("conversation widget: no relay socket, audio goes over the comm")
+            return None
+
+    @property
+    def transport(self) -> str:
+        """``"relay"`` while a browser is attached to the relay socket, else ``"comm"``."""
+        return "relay" if self._relay is not None and self._relay.attached else "comm"
+
+    def close(self) -> None:
+        """Close the widget and its relay endpoint."""
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
+        super().close()
 
     # --- callbacks registered by the Conversation ----------------------------------
 
@@ -108,20 +144,36 @@ class ConversationWidget(anywidget.AnyWidget):
         """Queue agent audio (PCM16 LE mono) for playback, as one binary buffer."""
         if not pcm:
             return
-        self.send(
-            {"type": "audio", "sample_rate": int(sample_rate), "generation": int(generation)},
-            buffers=[pcm],
-        )
+        message = {"type": "audio", "sample_rate": int(sample_rate), "generation": int(generation)}
+
+        def by_comm() -> None:
+            self.send(message, buffers=[pcm])
+
+        relay = self._relay
+        if relay is None or not relay.send_audio(
+            pcm, sample_rate=int(sample_rate), generation=int(generation), fallback=by_comm
+        ):
+            by_comm()
 
     def flush_audio(self, generation: int | None = None) -> None:
-        """Drop the agent audio queued in the browser now (an interruption)."""
-        self.send({"type": "flush", "generation": generation})
+        """Drop the agent audio queued in the browser now (an interruption), in order with
+        the audio already sent."""
+        self._send_control({"type": "flush", "generation": generation})
 
     def ping(self) -> int:
-        """Send a latency probe; the browser's answer is recorded for ``link_stats``."""
+        """Send a latency probe on the live transport; the browser's answer is recorded for
+        ``link_stats``."""
         self._ping_id += 1
-        self.send({"type": "ping", "id": self._ping_id, "t": _ms()})
+        self._send_control({"type": "ping", "id": self._ping_id, "t": _ms()})
         return self._ping_id
+
+    def _send_control(self, message: dict[str, Any]) -> None:
+        def by_comm() -> None:
+            self.send(message)
+
+        relay = self._relay
+        if relay is None or not relay.send_json(message, fallback=by_comm):
+            by_comm()
 
     def link_stats(self) -> dict[str, float | int | None]:
         """Median and p99 latency of the kernel hop, from frame stamps and ping answers (ms)."""
@@ -148,16 +200,12 @@ class ConversationWidget(anywidget.AnyWidget):
         if kind == "audio":
             if not buffers:
                 return
-            self.frames_received += 1
-            sent = content.get("t")
-            if isinstance(sent, (int, float)):
-                self.last_frame_t = float(sent)
-                self._uplink_ms.append(_ms() - float(sent))
             pcm = bytes(buffers[0])
             if len(pcm) % 2:
                 log.warning("conversation widget: dropping an audio frame of odd length")
                 return
-            self._dispatch(self._mic_handlers, pcm)
+            sent = content.get("t")
+            self._receive_audio(pcm, float(sent) if isinstance(sent, (int, float)) else None)
         elif kind == "text":
             text = str(content.get("text") or "").strip()
             if text:
@@ -169,6 +217,22 @@ class ConversationWidget(anywidget.AnyWidget):
             self._dispatch(self._control_handlers, dict(content))
         elif kind == "pong":
             self._record_pong(content)
+
+    def _receive_audio(self, pcm: bytes, sent: float | None) -> None:
+        self.frames_received += 1
+        if sent is not None:
+            self.last_frame_t = sent
+            self._uplink_ms.append(_ms() - sent)
+        self._dispatch(self._mic_handlers, pcm)
+
+    def _on_relay_message(self, content: dict[str, Any]) -> None:
+        # Only what the browser sends on the relay socket: the rest belongs to the comm.
+        if content.get("type") in ("control", "pong"):
+            self._on_custom(self, content, [])
+        else:
+            log.warning(
+                "conversation widget: ignoring a relay message of type %r", content.get("type")
+            )
 
     def _record_pong(self, content: dict[str, Any]) -> None:
         sent, seen = content.get("t"), content.get("browser_t")

@@ -1,8 +1,8 @@
 """Browser test harness: a real Jupyter server, headless Chromium with a fake microphone.
 
 - ``JupyterServer``: JupyterLab or Notebook 7 on 127.0.0.1 and a free port, with its own
-  temporary JUPYTER_*/IPYTHON dirs and this checkout's ``jupyter-config`` (so the TCP_NODELAY
-  extension is on, as after ``pip install``).
+  temporary JUPYTER_*/IPYTHON dirs and this checkout's ``jupyter-config`` (so the server
+  extension, TCP_NODELAY and the audio relay route, is on, as after ``pip install``).
 - ``speech_wav``: a WAV of eSpeak NG speech padded with silence, for Chromium's fake capture.
 - ``launch_chromium``: the Debian browser through Playwright, never a downloaded one.
 - ``Page helpers``: open a notebook, wait for an idle kernel, run all cells, evaluate Python
@@ -79,8 +79,9 @@ class JupyterServer:
         self.url = f"http://127.0.0.1:{self.port}"
         config = base / "config"
         shutil.copytree(REPO / "jupyter-config", config, dirs_exist_ok=True)
-        if not nodelay:  # the stock kernel WebSocket, for comparison
-            ext = {"ServerApp": {"jpserver_extensions": {"nur_notebook.notebook._nodelay": False}}}
+        if not nodelay:  # the stock server (no relay route, Nagle on), for comparison
+            off = {"nur_notebook.notebook._server_ext": False}
+            ext = {"ServerApp": {"jpserver_extensions": off}}
             (config / "jupyter_server_config.d" / "nur_notebook.json").write_text(json.dumps(ext))
         # No "get notified about Jupyter news?" toast over the widget.
         (config / "labconfig").mkdir(exist_ok=True)

@@ -137,6 +137,10 @@ def test_spoken_order_question_runs_the_tool_and_gets_answered(
         "() => Number(document.querySelector('.nur-conv').dataset.playedMs) > 500",
         timeout=60_000,
     )
+    # Microphone and agent voice took the relay socket (the comm carried the events).
+    assert kernel_json(page, "support.widget.transport") == "relay"
+    assert kernel_json(page, "support.widget._relay.frames") > 50
+    assert page.evaluate("() => document.querySelector('.nur-conv').dataset.transport") == "relay"
     shot(page, f"conversation-{stack.flavour}")
     page.get_by_role("button", name="Stop microphone").click()
     assert not [e for e in page.nur_errors if "nur" in e.lower()]

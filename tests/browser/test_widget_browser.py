@@ -1,8 +1,9 @@
 """The conversation widget in JupyterLab 4 and Notebook 7, wired to a Python echo in the kernel.
 
 No session here: the kernel side answers typed turns itself and records microphone frames, so
-these tests check the widget and the comm path alone (the full flow is in
-test_conversation_browser.py).
+these tests check the widget and its two audio paths alone (the full flow is in
+test_conversation_browser.py): the relay socket through the Jupyter server's route, live
+whenever the server extension is on, and the comm when the relay cannot be reached.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from typing import Any
 import pytest
 from browser_harness import JupyterServer, kernel_eval, kernel_json, wait_kernel
 from browser_shots import shot
-from widget_echo import TIMELINE, best_correlation, open_echo, played_ms, pooled, source_envelope
+from widget_echo import (
+    TIMELINE,
+    best_correlation,
+    open_echo,
+    played_ms,
+    pooled,
+    source_envelope,
+    transport,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +46,9 @@ def test_typed_turn_gets_text_and_audio_back(page: Any, jupyter: JupyterServer) 
         "() => Number(document.querySelector('.nur-conv').dataset.playedMs) >= 700",
         timeout=15_000,
     )
+    # The agent's voice came over the relay socket, not the comm.
+    assert transport(page) == "relay"
+    assert kernel_eval(page, "print(w.transport)").strip() == "relay"
     assert not [e for e in page.nur_errors if "nur" in e.lower()]
 
 
@@ -44,9 +56,19 @@ def test_microphone_frames_reach_the_kernel(
     page: Any, jupyter: JupyterServer, order_wav: Path
 ) -> None:
     open_echo(page, jupyter)
+    page.wait_for_function(
+        "() => document.querySelector('.nur-conv').dataset.transport === 'relay'",
+        timeout=15_000,
+    )
     page.get_by_role("button", name="Start microphone").click()
     page.get_by_role("button", name="Stop microphone").wait_for(timeout=15_000)
     source = source_envelope(order_wav)
+    # A cell that keeps the kernel busy does not stall the microphone: the frames come over
+    # the relay socket, not through the shell queue (about 62 frames in 2 s).
+    during = int(
+        kernel_eval(page, "import time\nn0 = len(frames)\ntime.sleep(2)\nprint(len(frames) - n0)")
+    )
+    assert during >= 40, f"{during} frames arrived while a cell ran"
     wait_kernel(page, f"len(frames) >= {len(source) + 15}", timeout=30, what="microphone frames")
     page.get_by_role("button", name="Stop microphone").click()
     page.get_by_role("button", name="Start microphone").wait_for(timeout=10_000)
@@ -73,6 +95,41 @@ def test_microphone_frames_reach_the_kernel(
     assert stats["frames"] >= len(source)
     assert stats["uplink_p50_ms"] is not None
     assert stats["uplink_p50_ms"] < 250
+    assert kernel_json(page, "w._relay.frames") == stats["frames"]  # every frame on the relay
+
+
+def test_without_the_relay_the_comm_carries_the_conversation(
+    page: Any, jupyter: JupyterServer, order_wav: Path
+) -> None:
+    """A widget told a port where no relay listens (as a server without the extension, or
+    VS Code, would leave it): frames, controls and agent audio all go over the comm."""
+    open_echo(page, jupyter, setup="w.relay_port = 1  # nothing listens there")
+    page.wait_for_timeout(1500)  # the relay attempt fails in the meantime
+    assert transport(page) == "comm"
+    page.get_by_role("button", name="Start microphone").click()
+    page.get_by_role("button", name="Stop microphone").wait_for(timeout=15_000)
+    wait_kernel(page, "len(frames) >= 60", timeout=30, what="microphone frames over the comm")
+    page.get_by_role("button", name="Stop microphone").click()
+    wait_kernel(
+        page,
+        "any(c['action'] == 'mic_stopped' for c in controls)",
+        timeout=10,
+        what="the mic_stopped control message",
+    )
+    assert kernel_json(page, "sorted({len(f) for f in frames})") == [1024]
+    assert kernel_json(page, "w._relay.frames") == 0
+    assert kernel_eval(page, "print(w.transport)").strip() == "comm"
+    box = page.get_by_role("textbox", name="Type a turn")
+    box.fill("still there?")
+    box.press("Enter")
+    page.locator('.nur-line[data-role="agent"]').wait_for(timeout=15_000)
+    page.wait_for_function(
+        "() => Number(document.querySelector('.nur-conv').dataset.playedMs) >= 700",
+        timeout=15_000,
+    )
+    # Nothing alarming on the page: no notice, no widget error.
+    assert page.locator(".nur-notice").inner_text().strip() == ""
+    assert not [e for e in page.nur_errors if "nur" in e.lower()]
 
 
 def test_timeline_and_messages(page: Any, jupyter: JupyterServer) -> None:

@@ -103,11 +103,18 @@ def best_correlation(a: list[float], b: list[float]) -> float:
     return best
 
 
-def open_echo(page: Any, jupyter: JupyterServer) -> None:
-    write_notebook(jupyter.root / "echo.ipynb", [ECHO])
+def open_echo(page: Any, jupyter: JupyterServer, *, setup: str = "") -> None:
+    """Open the echo notebook; ``setup`` runs before the widget is displayed."""
+    cell = ECHO[: -len("w\n")] + setup + "\nw\n" if setup else ECHO
+    write_notebook(jupyter.root / "echo.ipynb", [cell])
     open_notebook(page, jupyter, "echo.ipynb")
     run_all(page)
     page.locator(".nur-conv").wait_for(timeout=30_000)
+
+
+def transport(page: Any) -> str:
+    """The transport the page's widget says is live ("relay" or "comm")."""
+    return str(page.evaluate("() => document.querySelector('.nur-conv').dataset.transport"))
 
 
 def played_ms(page: Any) -> float:
