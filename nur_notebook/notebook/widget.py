@@ -69,8 +69,9 @@ class ConversationWidget(anywidget.AnyWidget):
     tool_calls: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     metrics: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
-    #: Microphone frames (32 ms each) per comm message: 2 halves the kernel's CPU per
-    #: conversation and delays every other frame by 32 ms (figures in bench/relay.py).
+    #: Microphone frames (32 ms each) per comm message, on the comm path only (the relay
+    #: socket sends each frame at once): 2 halves the kernel's CPU of that path and delays
+    #: every other frame by 32 ms.
     frames_per_message = traitlets.Int(1, min=1, max=4).tag(sync=True)
     #: Where the browser finds the kernel's relay socket (port 0: use the comm only). Saved
     #: with the notebook's widget state but useless after the kernel is gone.
