@@ -119,11 +119,14 @@ class Brain(abc.ABC):
         history: list[Message],
         tools: list[ToolSpec],
         language: str,
+        session: str | None = None,
     ) -> Iterator[BrainEvent]:
         """Stream the next move.
 
         Yields either ``SayDelta`` pieces (the reply, in order) or exactly one
         ``ToolCallDecision``. Closing the generator early (barge-in) stops generation.
+        ``session`` names the conversation, so an engine can keep its evaluated prompt
+        between turns. Engines are thread-safe: sessions call them concurrently.
         """
 
 

@@ -1,26 +1,22 @@
 """The local brain: Qwen2.5-Coder-1.5B-Instruct (GGUF) on llama-cpp-python.
 
-One model per server, shared by every session behind a lock (one generation at a
-time: two on a 2-core CPU only slow each other down). Each reply is constrained by a
-grammar compiled from :func:`decision_schema`, so the model can only say something or
-call one of the agent's tools with schema-valid arguments. The system message comes
-first and is the same on every turn of a session, so llama.cpp reuses the evaluated
-prefix of the previous turn. ``state_cache_bytes`` turns on llama-cpp-python's RAM
-cache of model states (for sessions that take turns on the shared model); it is off
-by default because each saved state copies the logits rows as well (~150 MB at
-``n_batch=256``), so a cache that keeps several sessions costs more memory than the
-3 GB server budget allows.
+One model per server, shared by every session through a :class:`BatchEngine`: replies of
+concurrent sessions decode together in one batch, and each session keeps its own
+sequence in the KV cache, so a turn evaluates only what is new since its last one (the
+system prompt and earlier turns stay cached even while other sessions talk). Each reply
+is constrained by a grammar compiled from :func:`decision_schema`, so the model can only
+say something or call one of the agent's tools with schema-valid arguments. The prompt
+is the chat rendered with the GGUF's own chat template.
 
     >>> brain = LlamaBrain.load()  # doctest: +SKIP
     >>> for event in brain.respond(system_prompt="Be brief.", history=[...], tools=[],
-    ...                            language="en"):  # doctest: +SKIP
+    ...                            language="en", session="sess_1"):  # doctest: +SKIP
     ...     print(event)
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,20 +28,34 @@ from nur_notebook.server.pipeline.decision import (
     decision_schema,
     stream_decision,
 )
+from nur_notebook.server.pipeline.llama_batch import BatchEngine
 
 #: Replies are spoken: a cap keeps a runaway generation from holding the model.
 MAX_REPLY_TOKENS = 200
 
 
 class LlamaBrain(Brain):
-    """Decisions from a local GGUF model through llama-cpp-python."""
+    """Decisions from a local GGUF model, batched across sessions."""
 
     name = "llama-cpp"
 
-    def __init__(self, llm: Any, *, model_name: str, max_tokens: int = MAX_REPLY_TOKENS) -> None:
-        self._llm = llm
-        self._lock = threading.Lock()
-        self._grammars: dict[str, Any] = {}
+    def __init__(
+        self, engine: BatchEngine, *, model_name: str, max_tokens: int = MAX_REPLY_TOKENS
+    ) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        self._engine = engine
+        model = engine.model
+        metadata = model.metadata()
+        template = metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ValueError(f"{model_name} has no chat template")
+        self._format = Jinja2ChatFormatter(
+            template=template,
+            eos_token=_token_text(model, model.token_eos()),
+            bos_token=_token_text(model, model.token_bos()),
+        )
+        self._grammars: dict[str, tuple[str, str]] = {}
         self._max_tokens = max_tokens
         self.model_name = model_name
 
@@ -54,46 +64,52 @@ class LlamaBrain(Brain):
         cls,
         *,
         model_path: Path | None = None,
-        n_ctx: int = 4096,
+        n_ctx: int = 8192,
         n_threads: int = 2,
-        state_cache_bytes: int = 0,
+        slots: int = 4,
     ) -> LlamaBrain:
-        """Load the packaged GGUF (verified by SHA-256) once."""
-        weights.passive_threads()
-        from llama_cpp.llama import Llama
-        from llama_cpp.llama_cache import LlamaRAMCache
+        """Load the packaged GGUF (verified by SHA-256) once.
 
+        ``n_ctx`` tokens of KV cache are shared by ``slots`` conversations (each may use
+        all of it); the least recently used idle conversation gives its cache up first.
+        """
+        weights.passive_threads()
         path = model_path or weights.llm_gguf()
-        llm = Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            # The Python side keeps n_batch rows of logits (151k floats each): 256 rows
-            # keep that, and every saved prefix state, at ~150 MB without slowing prefill.
-            n_batch=256,
-            verbose=False,
-        )
-        if state_cache_bytes > 0:
-            llm.set_cache(LlamaRAMCache(capacity_bytes=state_cache_bytes))
-        return cls(llm, model_name=path.name)
+        engine = BatchEngine.load(str(path), slots=slots, n_ctx=n_ctx, n_threads=n_threads)
+        return cls(engine, model_name=path.name)
 
     @property
     def description(self) -> str:
         """The model, for status endpoints."""
         return f"llama-cpp {self.model_name}"
 
-    def _grammar(self, tools: list[ToolSpec]) -> Any:
+    @property
+    def engine(self) -> BatchEngine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.close()
+
+    def _grammar(self, tools: list[ToolSpec]) -> tuple[str, str]:
         from llama_cpp.llama_grammar import LlamaGrammar
 
         key = json.dumps(decision_schema(tools))  # key order matters: it is the output order
         grammar = self._grammars.get(key)
         if grammar is None:
-            grammar = LlamaGrammar.from_json_schema(key, verbose=False)
+            compiled = LlamaGrammar.from_json_schema(key, verbose=False)
+            grammar = (compiled._grammar, compiled._root)
             if len(self._grammars) > 64:  # many agents: keep the table bounded
                 self._grammars.clear()
             self._grammars[key] = grammar
         return grammar
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """The chat rendered by the model's template, as tokens."""
+        rendered = self._format(messages=messages)  # type: ignore[arg-type]
+        tokens: list[int] = self._engine.model.tokenize(
+            rendered.prompt.encode(), add_bos=not rendered.added_special, special=True
+        )
+        return tokens
 
     def respond(
         self,
@@ -102,28 +118,22 @@ class LlamaBrain(Brain):
         history: list[Message],
         tools: list[ToolSpec],
         language: str,
+        session: str | None = None,
     ) -> Iterator[BrainEvent]:
         messages = chat_messages(
             system_prompt=system_prompt, history=history, tools=tools, language=language
         )
-        grammar = self._grammar(tools)
-        with self._lock:
-            chunks = self._llm.create_chat_completion(
-                messages=messages,
-                grammar=grammar,
-                stream=True,
-                temperature=0.0,  # greedy: the decision is the model's most likely one
-                max_tokens=self._max_tokens,
-            )
-            try:
-                yield from stream_decision(_contents(chunks), tools)
-            finally:
-                chunks.close()  # a closed consumer (barge-in) stops the generation here
+        pieces = self._engine.generate(
+            self.prompt_tokens(messages),
+            key=session,
+            grammar=self._grammar(tools),
+            max_tokens=self._max_tokens,
+        )
+        try:
+            yield from stream_decision(pieces, tools)
+        finally:
+            pieces.close()  # a closed consumer (barge-in) stops the generation here
 
 
-def _contents(chunks: Iterator[dict[str, Any]]) -> Iterator[str]:
-    for chunk in chunks:
-        delta = chunk["choices"][0].get("delta", {})
-        content = delta.get("content")
-        if content:
-            yield str(content)
+def _token_text(model: Any, token: int) -> str:
+    return str(model.token_get_text(token)) if token != -1 else ""

@@ -120,6 +120,7 @@ class OpenAICompatibleBrain(Brain):
         history: list[Message],
         tools: list[ToolSpec],
         language: str,
+        session: str | None = None,  # the server caches prompt prefixes on its own
     ) -> Iterator[BrainEvent]:
         body: dict[str, Any] = {
             "model": self.model,

@@ -42,7 +42,7 @@ class EngineOptions:
     multilingual_stt: bool | None = None
     piper: bool = True
     llm_threads: int = 2
-    llm_context: int = 4096
+    llm_context: int = 8192
 
     @classmethod
     def from_config(cls, config: object) -> EngineOptions:

@@ -1,15 +1,14 @@
 """The engines one server shares among all its sessions, loaded once in the background.
 
 REST answers while the engines load; a session that connects meanwhile is told
-``session.loading`` and waits for ``ready()``. The brain (one LLM in memory) is used by
-one response at a time: ``brain_lock`` serialises generation across sessions.
+``session.loading`` and waits for ``ready()``. The brain is thread-safe and shared: the
+local LLM batches the replies of concurrent sessions itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ class EngineHost:
         self.error: str | None = None
         self.engines: SessionEngines | None = None
         self.load_seconds: float | None = None
-        self.brain_lock = threading.Lock()
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

@@ -84,7 +84,6 @@ class SessionHub:
                 runtime = SessionRuntime(
                     session_info(record, agent),
                     engines=engines,
-                    brain_lock=self.host.brain_lock,
                     store=self.transcripts,
                     options=self.options,
                     on_ended=self._ended,

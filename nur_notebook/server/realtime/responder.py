@@ -1,7 +1,7 @@
 """One agent response: brain -> sentence splitter -> TTS -> paced audio frames.
 
-The brain runs in its own thread (the LLM is shared: ``brain_lock`` lets one response
-generate at a time) and streams into the event loop. Sentences go to TTS as soon as
+The brain runs in its own thread (the engine is shared by all sessions and batches
+their replies) and streams into the event loop. Sentences go to TTS as soon as
 they are complete, one sentence ahead of playback, and audio leaves at real time with
 a small lead, so barge-in knows exactly what the user heard.
 
@@ -92,10 +92,10 @@ class Responder:
         self,
         *,
         response_id: str,
+        session_id: str,
         turn: int,
         generation: int,
         engines: SessionEngines,
-        brain_lock: threading.Lock,
         agent: AgentProfile,
         history: History,
         tools: ToolCalls,
@@ -106,10 +106,10 @@ class Responder:
         lead_s: float = 0.25,
     ) -> None:
         self.response_id = response_id
+        self._session_id = session_id
         self.turn = turn
         self.generation = generation
         self._engines = engines
-        self._lock = brain_lock
         self._agent = agent
         self._history = history
         self._tools = tools
@@ -233,28 +233,28 @@ class Responder:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
 
         def work() -> None:
-            with self._lock:
-                if self._stop.is_set():
-                    put(_END)
-                    return
-                stream = self._engines.brain.respond(
-                    system_prompt=self._agent.system_prompt,
-                    history=history,
-                    tools=tools,
-                    language=self._agent.language,
-                )
-                try:
-                    for item in stream:
-                        if self._stop.is_set():
-                            break
-                        put(item)
-                except Exception as exc:
-                    put(exc)
-                finally:
-                    close = getattr(stream, "close", None)
-                    if close is not None:  # a generator: closing stops the generation
-                        close()
-                    put(_END)
+            if self._stop.is_set():
+                put(_END)
+                return
+            stream = self._engines.brain.respond(
+                system_prompt=self._agent.system_prompt,
+                history=history,
+                tools=tools,
+                language=self._agent.language,
+                session=self._session_id,
+            )
+            try:
+                for item in stream:
+                    if self._stop.is_set():
+                        break
+                    put(item)
+            except Exception as exc:
+                put(exc)
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:  # a generator: closing stops the generation
+                    close()
+                put(_END)
 
         threading.Thread(target=work, name=f"brain-{self.response_id}", daemon=True).start()
         while True:

@@ -7,7 +7,7 @@ files it in SQLite and queues it on the live connection, if any.
 
 Example (what the endpoint does)::
 
-    runtime = SessionRuntime(info, engines=engines, brain_lock=lock, store=store)
+    runtime = SessionRuntime(info, engines=engines, store=store)
     await runtime.attach(Connection(websocket), last_seq=None, resume_token=None)
     await runtime.on_text('{"type": "input.text", "text": "hello"}')
 """
@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -56,7 +55,6 @@ class SessionRuntime:
         info: SessionInfo,
         *,
         engines: SessionEngines,
-        brain_lock: threading.Lock,
         store: TranscriptStore,
         options: RuntimeOptions | None = None,
         on_ended: EndedCallback | None = None,
@@ -64,7 +62,6 @@ class SessionRuntime:
         self.info = info
         self.options = options = options or RuntimeOptions()
         self._engines = engines
-        self._lock = brain_lock
         self._store = store
         self._on_ended = on_ended
         self.settings = SessionSettings(
@@ -300,10 +297,10 @@ class SessionRuntime:
         self._generation = (self._generation + 1) & 0xFFFF
         responder = Responder(
             response_id="rsp_" + secrets.token_hex(8),
+            session_id=self.info.session_id,
             turn=turn,
             generation=self._generation,
             engines=self._engines,
-            brain_lock=self._lock,
             agent=self.info.agent,
             history=self.history,
             tools=self.tools,

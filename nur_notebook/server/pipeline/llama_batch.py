@@ -1,0 +1,422 @@
+"""Continuous batching on one llama.cpp context: every session's reply decodes in one step.
+
+One model and one context serve the whole server. The context keeps up to ``slots``
+llama.cpp sequences; each remembers the tokens it holds in the KV cache and the session
+(``key``) that last used it. A request from that session evaluates only its prompt after
+the longest common prefix, so the system prompt and earlier turns are not evaluated again,
+and sessions that take turns no longer evict each other's prefix. Every active request
+advances one token per ``llama_decode``, all together: on a CPU a decode step is bound by
+reading the weights, so four replies cost little more than one. New prompts are
+evaluated in chunks of ``prefill_chunk`` tokens inside the same steps, so a long prompt
+delays the other replies' next token by one chunk, not by the whole prompt.
+
+A scheduler thread owns the context; callers only talk to it through queues, so
+:meth:`BatchEngine.generate` may be called from any number of threads.
+
+    >>> engine = BatchEngine.load(path, slots=4, n_ctx=8192)        # doctest: +SKIP
+    >>> for piece in engine.generate(tokens, key="sess_1", grammar=(gbnf, "root")):
+    ...     print(piece, end="")                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+class GenerationError(RuntimeError):
+    """The engine could not run a request (prompt too long, context full, engine closed)."""
+
+
+@dataclass
+class _Slot:
+    seq_id: int
+    tokens: list[int] = field(default_factory=list)  # what the KV cache holds, in order
+    key: str | None = None
+    busy: bool = False
+    last_used: float = 0.0
+
+
+class _Request:
+    def __init__(self, prompt: list[int], *, key: str | None, sampler: Any, max_tokens: int):
+        self.prompt = prompt
+        self.key = key
+        self.sampler = sampler
+        self.max_tokens = max_tokens
+        self.out: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self.cancelled = False
+        self.slot: _Slot | None = None
+        self.pending: list[int] = []
+        self.next_token: int | None = None
+        self.logit_index: int | None = None
+        self.generated = 0
+        self.constrained = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    """Length of the longest common prefix of two token lists."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def choose_slot(slots: list[_Slot], key: str | None) -> _Slot | None:
+    """The slot for a request: its session's own, else an empty one, else the least recent.
+
+    Busy slots are never taken; None when all are busy.
+    """
+    free = [s for s in slots if not s.busy]
+    if not free:
+        return None
+    if key is not None:
+        for slot in free:
+            if slot.key == key:
+                return slot
+    empty = [s for s in free if not s.tokens]
+    if empty:
+        return empty[0]
+    return min(free, key=lambda s: s.last_used)
+
+
+class BatchEngine:
+    """Runs generation requests of many sessions on one llama.cpp context, batched."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        slots: int = 4,
+        n_ctx: int = 8192,
+        n_threads: int = 2,
+        n_batch: int = 256,
+        prefill_chunk: int = 128,
+    ) -> None:
+        import llama_cpp
+
+        self._lib = llama_cpp
+        self._model = model  # llama_cpp._internals.LlamaModel (kept alive with the context)
+        self._vocab = model.vocab
+        self._n_vocab = int(llama_cpp.llama_vocab_n_tokens(model.vocab))
+        params = llama_cpp.llama_context_default_params()
+        params.n_ctx = n_ctx
+        params.n_batch = n_batch
+        params.n_ubatch = n_batch
+        params.n_seq_max = slots
+        params.n_threads = n_threads
+        params.n_threads_batch = n_threads
+        params.kv_unified = True  # one pool: a long conversation may use what others don't
+        params.no_perf = True
+        ctx = llama_cpp.llama_init_from_model(model.model, params)
+        if ctx is None:
+            raise GenerationError("llama.cpp could not create a context")
+        self._ctx = ctx
+        self._memory = llama_cpp.llama_get_memory(ctx)
+        self.n_ctx = int(llama_cpp.llama_n_ctx(ctx))  # llama.cpp rounds it up
+        self.n_batch = n_batch
+        self.prefill_chunk = min(prefill_chunk, n_batch - slots)
+        self._batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
+        self._slots = [_Slot(seq_id=i) for i in range(slots)]
+        self._waiting: list[_Request] = []
+        self._active: list[_Request] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._piece = ctypes.create_string_buffer(256)
+        #: Decode steps run, tokens they carried, seconds in decode and in sampling.
+        self.steps = 0
+        self.step_tokens = 0
+        self.decode_s = 0.0
+        self.sample_s = 0.0
+        self._thread = threading.Thread(target=self._run, name="llama-batch", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def load(cls, path: str, **options: Any) -> BatchEngine:
+        """Load the GGUF at ``path`` (CPU) and start the scheduler."""
+        import llama_cpp
+        from llama_cpp._internals import LlamaModel
+        from llama_cpp._logger import set_verbose
+
+        set_verbose(False)  # llama.cpp's own log: errors only
+        params = llama_cpp.llama_model_default_params()
+        model = LlamaModel(path_model=path, params=params, verbose=False)
+        return cls(model, **options)
+
+    @property
+    def model(self) -> Any:
+        """The loaded ``LlamaModel`` (tokenizer, metadata)."""
+        return self._model
+
+    @property
+    def slots(self) -> int:
+        return len(self._slots)
+
+    def generate(
+        self,
+        prompt: list[int],
+        *,
+        key: str | None = None,
+        grammar: tuple[str, str] | None = None,
+        max_tokens: int = 200,
+    ) -> Generator[str, None, None]:
+        """Stream the greedy continuation of ``prompt`` as text pieces.
+
+        ``key`` names the conversation, so its next prompt reuses this one's KV cache;
+        ``grammar`` is ``(gbnf, root_rule)`` constraining every token. Closing the
+        generator early cancels the request at the next step.
+        """
+        if not prompt:
+            raise GenerationError("empty prompt")
+        if len(prompt) + max_tokens > self.n_ctx:
+            raise GenerationError(
+                f"the conversation is {len(prompt)} tokens; with a {max_tokens}-token reply "
+                f"it does not fit the model's {self.n_ctx}-token context"
+            )
+        request = _Request(prompt, key=key, sampler=self._sampler(grammar), max_tokens=max_tokens)
+        request.constrained = grammar is not None
+        with self._cond:
+            if self._closed:
+                self._lib.llama_sampler_free(request.sampler)
+                raise GenerationError("the language model is closed")
+            self._waiting.append(request)
+            self._cond.notify()
+        try:
+            while True:
+                item = request.out.get()
+                if item is _END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, str)
+                yield item
+        finally:
+            with self._cond:
+                request.cancelled = True
+                self._cond.notify()
+
+    def close(self) -> None:
+        """Stop the scheduler (pending requests end with an error) and free the context."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+        self._lib.llama_batch_free(self._batch)
+        self._lib.llama_free(self._ctx)
+
+    # -- the scheduler thread ----------------------------------------------------------
+
+    def _sampler(self, grammar: tuple[str, str] | None) -> Any:
+        lib = self._lib
+        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        if grammar is not None:
+            gbnf, root = grammar
+            constrained = lib.llama_sampler_init_grammar(self._vocab, gbnf.encode(), root.encode())
+            if constrained is None:
+                lib.llama_sampler_free(chain)
+                raise GenerationError("llama.cpp rejected the reply grammar")
+            lib.llama_sampler_chain_add(chain, constrained)
+        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
+        return chain
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not self._waiting and not self._active:
+                    self._cond.wait()
+                if self._closed:
+                    for request in self._waiting + self._active:
+                        self._finish(request, GenerationError("the language model closed"))
+                    self._waiting.clear()
+                    return
+                self._admit()
+            try:
+                self._step()
+            except Exception as exc:  # a bug must not leave callers waiting forever
+                log.exception("llama batch step failed")
+                for request in list(self._active):
+                    self._finish(request, GenerationError(f"generation failed: {exc}"))
+
+    def _admit(self) -> None:
+        """Give waiting requests a slot (under the lock); cancelled ones just end."""
+        still: list[_Request] = []
+        for request in self._waiting:
+            if request.cancelled:
+                self._finish(request, None)
+                continue
+            slot = choose_slot(self._slots, request.key)
+            if slot is None:
+                still.append(request)
+                continue
+            keep = min(common_prefix(slot.tokens, request.prompt), len(request.prompt) - 1)
+            if not self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, keep, -1):
+                self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
+                keep = 0
+            del slot.tokens[keep:]
+            slot.key = request.key
+            slot.busy = True
+            request.slot = slot
+            request.pending = request.prompt[keep:]
+            self._active.append(request)
+        self._waiting = still
+
+    def _step(self) -> None:
+        with self._cond:
+            for request in [r for r in self._active if r.cancelled]:
+                self._finish(request, None)
+        entries: list[tuple[_Request, int]] = []  # (request, tokens added this step)
+        n = 0
+        for request in self._active:  # one token for each reply being generated
+            if request.next_token is not None:
+                slot = request.slot
+                assert slot is not None
+                request.logit_index = n
+                self._add(n, request.next_token, len(slot.tokens), slot.seq_id, logits=True)
+                slot.tokens.append(request.next_token)
+                request.next_token = None
+                entries.append((request, 1))
+                n += 1
+        for request in self._active:  # then prompt chunks, while the batch has room
+            if not request.pending or n >= self.n_batch:
+                continue
+            slot = request.slot
+            assert slot is not None
+            take = min(len(request.pending), self.prefill_chunk, self.n_batch - n)
+            chunk, request.pending = request.pending[:take], request.pending[take:]
+            for i, token in enumerate(chunk):
+                last = not request.pending and i == take - 1
+                if last:
+                    request.logit_index = n
+                self._add(n, token, len(slot.tokens), slot.seq_id, logits=last)
+                slot.tokens.append(token)
+                n += 1
+            entries.append((request, take))
+        if n == 0:
+            return
+        self._batch.n_tokens = n
+        started = time.perf_counter()
+        status = self._lib.llama_decode(self._ctx, self._batch)
+        decoded = time.perf_counter()
+        self.steps += 1
+        self.step_tokens += n
+        self.decode_s += decoded - started
+        if status != 0:
+            self._undo(entries)
+            self._relieve(status, entries)
+            return
+        for request, _ in entries:
+            if request.logit_index is not None:
+                self._sample(request)
+        self.sample_s += time.perf_counter() - decoded
+
+    def _add(self, i: int, token: int, pos: int, seq_id: int, *, logits: bool) -> None:
+        batch = self._batch
+        batch.token[i] = token
+        batch.pos[i] = pos
+        batch.n_seq_id[i] = 1
+        batch.seq_id[i][0] = seq_id
+        batch.logits[i] = logits
+
+    def _pick(self, request: _Request, index: int) -> int:
+        """The greedy token the grammar allows (and accept it into the sampler).
+
+        Applying the grammar to all 151k candidates costs ~18 ms a token; the most likely
+        token is almost always allowed, so check it alone first (llama.cpp's own common
+        sampler does the same) and run the full constrained sampling only when it is not.
+        """
+        lib = self._lib
+        logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(self._ctx, index), (self._n_vocab,))
+        token = int(logits.argmax())
+        if request.constrained:
+            candidate = lib.llama_token_data(token, float(logits[token]), 0.0)
+            array = lib.llama_token_data_array(ctypes.pointer(candidate), 1, -1, False)
+            constraint = lib.llama_sampler_chain_get(request.sampler, 0)
+            lib.llama_sampler_apply(constraint, ctypes.byref(array))
+            if not math.isfinite(candidate.logit):
+                return int(lib.llama_sampler_sample(request.sampler, self._ctx, index))
+        lib.llama_sampler_accept(request.sampler, token)
+        return token
+
+    def _sample(self, request: _Request) -> None:
+        lib = self._lib
+        index, request.logit_index = request.logit_index, None
+        assert index is not None
+        token = self._pick(request, index)
+        if lib.llama_vocab_is_eog(self._vocab, token):
+            self._finish_locked(request)
+            return
+        size = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        text = request.decoder.decode(self._piece.raw[: max(size, 0)])
+        if text:
+            request.out.put(text)
+        request.generated += 1
+        if request.generated >= request.max_tokens:
+            self._finish_locked(request)
+            return
+        request.next_token = token
+
+    def _undo(self, entries: list[tuple[_Request, int]]) -> None:
+        """Forget the tokens of a failed step: back where they came from, out of the cache."""
+        for request, added in entries:
+            slot = request.slot
+            assert slot is not None
+            tokens = slot.tokens[len(slot.tokens) - added :]
+            del slot.tokens[len(slot.tokens) - added :]
+            self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, len(slot.tokens), -1)
+            request.logit_index = None
+            if request.generated > 0:  # a reply token (replies never mix with prompt chunks)
+                request.next_token = tokens[0]
+            else:
+                request.pending = tokens + request.pending
+
+    def _relieve(self, status: int, entries: list[tuple[_Request, int]]) -> None:
+        """After a failed step: free cache from idle sessions, else fail the largest request."""
+        with self._cond:
+            idle = [s for s in self._slots if not s.busy and s.tokens]
+            if status == 1 and idle:
+                for slot in idle:
+                    self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
+                    slot.tokens.clear()
+                    slot.key = None
+                log.info("KV cache full: dropped %d idle conversations' caches", len(idle))
+                return
+            victim = max((r for r, _ in entries), key=lambda r: len(r.slot.tokens) if r.slot else 0)
+            self._finish(
+                victim,
+                GenerationError(f"the language model's context is full (llama_decode {status})"),
+            )
+
+    def _finish_locked(self, request: _Request) -> None:
+        with self._cond:
+            self._finish(request, None)
+
+    def _finish(self, request: _Request, error: BaseException | None) -> None:
+        """End a request (hold the lock): free its slot and sampler, wake its reader."""
+        if request in self._active:
+            self._active.remove(request)
+        slot = request.slot
+        if slot is not None:
+            slot.busy = False
+            slot.last_used = time.monotonic()
+            request.slot = None
+        if request.sampler is not None:
+            self._lib.llama_sampler_free(request.sampler)
+            request.sampler = None
+        request.out.put(error if error is not None else _END)
