@@ -12,8 +12,8 @@ session at real time and records, per turn:
 The first turn of each session is reported apart (cold caches); p50/p90 are over the
 rest. Then the same with four sessions at once (their starts staggered by
 ``--stagger`` seconds: four people, not one script speaking in unison). The server's
-peak RSS is sampled throughout. All sessions share one LLM, so concurrent replies
-queue for it.
+peak RSS is sampled throughout. All sessions share one LLM, which decodes their
+replies together in one batch and keeps each session's prompt in its KV cache.
 
     python3 bench/voice_latency.py --turns 6
 """
