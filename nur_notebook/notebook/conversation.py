@@ -61,6 +61,7 @@ class Conversation:
         self._inputs = 0
         self._sending = 0
         self._display: Any = None
+        self._generation: int | None = None  # of the latest agent audio
         self.widget = widget
         if widget is not None:
             self._wire_widget(widget)
@@ -78,6 +79,10 @@ class Conversation:
             snapshot = self._snapshot(changed)
             self._cond.notify_all()
         if self.widget is not None:
+            if data.get("type") == "response.interrupted" and self._generation is not None:
+                # In order with the agent audio on the widget's audio path (the event itself
+                # travels on the comm, which the relay socket does not wait for).
+                self.widget.flush_audio(self._generation)
             self.widget.push_event(data)
             for name, value in snapshot.items():
                 setattr(self.widget, name, value)
@@ -94,6 +99,7 @@ class Conversation:
         return {name: copy.deepcopy(values[name]) for name in changed}
 
     def _on_audio(self, pcm: bytes, sample_rate: int, generation: int) -> None:
+        self._generation = generation
         self._recorder.add_agent(pcm, sample_rate=sample_rate, at=time.monotonic())
         if self.widget is not None:
             self.widget.push_audio(pcm, sample_rate=sample_rate, generation=generation)

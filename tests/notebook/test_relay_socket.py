@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from nur_notebook.client import AsyncNurClient, NurClient
 from nur_notebook.notebook.audio import to_pcm16_16k
+from nur_notebook.notebook.bridge import bridge_loop
 from nur_notebook.notebook.conversation import Conversation
 from nur_notebook.notebook.relay_socket import (
     AUDIO_HEADER,
@@ -195,6 +196,36 @@ def test_a_widget_without_the_relay_uses_the_comm() -> None:
     w.push_audio(b"\x00\x00", sample_rate=16000)
     assert w.comm_sent[0][0]["type"] == "audio"
     w.close()
+
+
+async def test_an_interruption_flushes_in_order_with_the_agent_audio() -> None:
+    """The Conversation flushes the browser's queue on the audio path itself, so the flush
+    lands after the interrupted response's audio and before the next response's."""
+    widget = RecordingWidget(agent={"name": "Relay"})
+    nowhere = AsyncNurClient(api_key="nur_sk_x", base_url="http://127.0.0.1:9")  # no session
+    conv = Conversation("ses_none", client=nowhere, agent={"name": "Relay"}, widget=widget)
+    chunk = b"\x02\x00" * 100
+    async with connect(relay_url(widget)) as ws:
+        await until(lambda: widget.transport == "relay")
+        on_loop = bridge_loop()
+        for event in (
+            lambda: conv._on_audio(chunk, 24000, 7),
+            lambda: conv._on_event(
+                {"type": "response.interrupted", "response_id": "r7", "turn": 2, "played_ms": 40}
+            ),
+            lambda: conv._on_audio(chunk, 24000, 8),
+        ):  # as the session delivers them: on the bridge loop, in this order
+            on_loop.call_soon_threadsafe(event)
+        first, flush, second = await _read_relay(ws, 3)
+    assert isinstance(first, bytes)
+    assert AUDIO_HEADER.unpack_from(first)[1] == 7
+    assert json.loads(flush) == {"type": "flush", "generation": 7}
+    assert isinstance(second, bytes)
+    assert AUDIO_HEADER.unpack_from(second)[1] == 8
+    events = [c["event"]["type"] for c, _ in widget.comm_sent if c.get("type") == "event"]
+    assert "response.interrupted" in events  # the transcript still learns it on the comm
+    conv.end()
+    widget.close()
 
 
 # --- the whole kernel side against the real engines --------------------------------------
