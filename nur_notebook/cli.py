@@ -72,6 +72,12 @@ def add_serve(subparsers: _Subparsers) -> None:
     parser.add_argument(
         "--llm-threads", type=int, default=None, help="threads of the local LLM (default: 2)"
     )
+    parser.add_argument(
+        "--llm-slots",
+        type=int,
+        default=None,
+        help="conversations the local LLM batches and keeps cached at once (default: 4)",
+    )
     _data_dir_option(parser)
     parser.set_defaults(func=run_serve)
 
@@ -92,6 +98,7 @@ def run_serve(args: argparse.Namespace) -> int:
             brain_url=args.brain_url,
             brain_model=args.brain_model,
             llm_threads=args.llm_threads,
+            llm_slots=args.llm_slots,
         )
         serve(config)
     except OSError as error:

@@ -57,6 +57,8 @@ class ServerConfig:
     #: Threads of the local LLM (None: the engine's default). On a machine that is busy
     #: with other work, 1 avoids llama.cpp's threads waiting on each other.
     llm_threads: int | None = None
+    #: Conversations the local LLM decodes together and keeps in its KV cache (None: 4).
+    llm_slots: int | None = None
 
     # Sessions
     #: Silence after speech that ends a user turn (a session may change it).

@@ -43,18 +43,17 @@ class EngineOptions:
     piper: bool = True
     llm_threads: int = 2
     llm_context: int = 8192
+    llm_slots: int = 4
 
     @classmethod
     def from_config(cls, config: object) -> EngineOptions:
         """Options from any object with these attribute names (the server's config).
 
-        Missing attributes, and ``None`` for ``brain_model``, keep the defaults.
+        Missing attributes, and ``None`` values, keep the defaults.
         """
         values: dict[str, Any] = {}
         for name in cls.__dataclass_fields__:
-            if hasattr(config, name) and (
-                getattr(config, name) is not None or name != "brain_model"
-            ):
+            if getattr(config, name, None) is not None:
                 values[name] = getattr(config, name)
         return cls(**values)
 
@@ -129,7 +128,9 @@ def load_engines(
     else:
         from nur_notebook.server.pipeline.brain_llama import LlamaBrain
 
-        brain = LlamaBrain.load(n_threads=options.llm_threads, n_ctx=options.llm_context)
+        brain = LlamaBrain.load(
+            n_threads=options.llm_threads, n_ctx=options.llm_context, slots=options.llm_slots
+        )
 
     report("tts")
     from nur_notebook.server.pipeline.tts_espeak import EspeakTTS

@@ -38,6 +38,8 @@ def engine_loader(config: ServerConfig) -> Loader | None:
             options = replace(options, brain_model=config.brain_model)
         if config.llm_threads:
             options = replace(options, llm_threads=config.llm_threads)
+        if config.llm_slots:
+            options = replace(options, llm_slots=config.llm_slots)
         engines = load_engines(options, progress=progress)
         tts = engines.tts
         route = getattr(tts, "engine_for", None)  # the router picks an engine per voice

@@ -17,6 +17,9 @@ def test_options_from_the_server_config(tmp_path: Path) -> None:
     named = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, brain_model="llama3.2"))
     assert named.brain_model == "llama3.2"
     assert named.brain_url is None
+    assert named.llm_slots == 4  # the server's None keeps the engine default
+    sized = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, llm_slots=8, llm_threads=1))
+    assert (sized.llm_slots, sized.llm_threads) == (8, 1)
 
 
 @pytest.mark.engines
