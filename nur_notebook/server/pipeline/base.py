@@ -111,6 +111,16 @@ class Brain(abc.ABC):
 
     name: str = "brain"
 
+    def prepare(
+        self, *, system_prompt: str, tools: list[ToolSpec], language: str, session: str
+    ) -> None:
+        """A session is about to talk: get ready for its first turn (returns at once).
+
+        Engines that keep a prompt cache evaluate the system message here; by default
+        there is nothing to do.
+        """
+        return None
+
     @abc.abstractmethod
     def respond(
         self,

@@ -50,10 +50,10 @@ class LlamaBrain(Brain):
         template = metadata.get("tokenizer.chat_template")
         if not template:
             raise ValueError(f"{model_name} has no chat template")
-        self._format = Jinja2ChatFormatter(
-            template=template,
-            eos_token=_token_text(model, model.token_eos()),
-            bos_token=_token_text(model, model.token_bos()),
+        eos, bos = _token_text(model, model.token_eos()), _token_text(model, model.token_bos())
+        self._format = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        self._format_head = Jinja2ChatFormatter(
+            template=template, eos_token=eos, bos_token=bos, add_generation_prompt=False
         )
         self._grammars: dict[str, tuple[str, str]] = {}
         self._max_tokens = max_tokens
@@ -103,13 +103,24 @@ class LlamaBrain(Brain):
             self._grammars[key] = grammar
         return grammar
 
-    def prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
-        """The chat rendered by the model's template, as tokens."""
-        rendered = self._format(messages=messages)  # type: ignore[arg-type]
+    def prompt_tokens(self, messages: list[dict[str, str]], *, reply: bool = True) -> list[int]:
+        """The chat rendered by the model's template, as tokens (``reply``: ending where
+        the assistant's reply begins)."""
+        formatter = self._format if reply else self._format_head
+        rendered = formatter(messages=messages)  # type: ignore[arg-type]
         tokens: list[int] = self._engine.model.tokenize(
             rendered.prompt.encode(), add_bos=not rendered.added_special, special=True
         )
         return tokens
+
+    def prepare(
+        self, *, system_prompt: str, tools: list[ToolSpec], language: str, session: str
+    ) -> None:
+        """Evaluate the session's system message now, so its first reply starts sooner."""
+        messages = chat_messages(
+            system_prompt=system_prompt, history=[], tools=tools, language=language
+        )
+        self._engine.warm(self.prompt_tokens(messages, reply=False), key=session)
 
     def respond(
         self,

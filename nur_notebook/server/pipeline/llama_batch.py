@@ -210,6 +210,20 @@ class BatchEngine:
                 request.cancelled = True
                 self._cond.notify()
 
+    def warm(self, prompt: list[int], *, key: str) -> None:
+        """Evaluate ``prompt`` into ``key``'s cache ahead of its first request; returns at once.
+
+        A session warms its system prompt while its user is still speaking, so the
+        first reply only evaluates the user's words. Prompts that don't fit are ignored.
+        """
+        if not prompt or len(prompt) >= self.n_ctx:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._waiting.append(_Request(prompt, key=key, sampler=None, max_tokens=0))
+            self._cond.notify()
+
     def close(self) -> None:
         """Stop the scheduler (pending requests end with an error) and free the context."""
         with self._cond:
@@ -265,7 +279,9 @@ class BatchEngine:
             if slot is None:
                 still.append(request)
                 continue
-            keep = min(common_prefix(slot.tokens, request.prompt), len(request.prompt) - 1)
+            # A reply needs the logits of the prompt's last token: evaluate at least that.
+            needs = 1 if request.max_tokens > 0 else 0
+            keep = min(common_prefix(slot.tokens, request.prompt), len(request.prompt) - needs)
             if not self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, keep, -1):
                 self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
                 keep = 0
@@ -277,10 +293,15 @@ class BatchEngine:
             self._active.append(request)
         self._waiting = still
 
+    def _end_warmed(self) -> None:
+        for request in [r for r in self._active if r.max_tokens == 0 and not r.pending]:
+            self._finish(request, None)
+
     def _step(self) -> None:
         with self._cond:
             for request in [r for r in self._active if r.cancelled]:
                 self._finish(request, None)
+        self._end_warmed()
         entries: list[tuple[_Request, int]] = []  # (request, tokens added this step)
         n = 0
         for request in self._active:  # one token for each reply being generated
@@ -301,7 +322,7 @@ class BatchEngine:
             take = min(len(request.pending), self.prefill_chunk, self.n_batch - n)
             chunk, request.pending = request.pending[:take], request.pending[take:]
             for i, token in enumerate(chunk):
-                last = not request.pending and i == take - 1
+                last = not request.pending and i == take - 1 and request.max_tokens > 0
                 if last:
                     request.logit_index = n
                 self._add(n, token, len(slot.tokens), slot.seq_id, logits=last)
@@ -324,6 +345,7 @@ class BatchEngine:
         for request, _ in entries:
             if request.logit_index is not None:
                 self._sample(request)
+        self._end_warmed()
         self.sample_s += time.perf_counter() - decoded
 
     def _add(self, i: int, token: int, pos: int, seq_id: int, *, logits: bool) -> None:

@@ -102,11 +102,27 @@ class SessionRuntime:
         else:
             session = describe_session(self.info, self.settings, turns_used=self.turns_used)
             await self.emit(ev.SessionCreated(session=session, resume_token=self.log.resume_token))
+            if self.turns_used == 0:
+                await self._prepare_brain()
         self._save_state()
         if not self.greeted and self.info.initial_message:
             self.greeted = True
             self._save_state()
             self._start_turn(text=None, audio=None, fixed=self.info.initial_message)
+
+    async def _prepare_brain(self) -> None:
+        """Let the brain read the system prompt while the user speaks their first turn."""
+        agent = self.info.agent
+        try:
+            await asyncio.to_thread(
+                self._engines.brain.prepare,
+                system_prompt=agent.system_prompt,
+                tools=agent.tools,
+                language=agent.language,
+                session=self.info.session_id,
+            )
+        except Exception:  # only a head start: the first turn works without it
+            log.exception("preparing the brain for %s failed", self.info.session_id)
 
     def detach(self, conn: Connection) -> None:
         self.out.disconnect(conn)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -152,3 +153,21 @@ def test_a_closed_engine_refuses_new_requests(llama_brain: Any) -> None:
     engine.close()
     with pytest.raises(GenerationError, match="closed"):
         next(engine.generate([1, 2, 3]))
+
+
+@engines
+def test_warming_a_session_leaves_only_the_user_turn_for_its_first_reply(llama_brain: Any) -> None:
+    engine: BatchEngine = llama_brain.engine
+    head = llama_brain.prompt_tokens(
+        chat_messages(system_prompt=SHOP, history=[], tools=[], language="en"), reply=False
+    )
+    first = _prompt(llama_brain, QUESTIONS[2])
+    assert first[: len(head)] == head  # the warmed head is exactly the start of the turn
+    llama_brain.prepare(system_prompt=SHOP, tools=[], language="en", session="warm")
+    deadline = time.monotonic() + 60
+    while not any(s.key == "warm" and len(s.tokens) == len(head) for s in engine._slots):
+        assert time.monotonic() < deadline, "the system prompt was never evaluated"
+        time.sleep(0.05)
+    before = engine.step_tokens
+    _say(llama_brain, engine, first, key="warm")
+    assert engine.step_tokens - before < len(first) - len(head) + 60
