@@ -71,6 +71,14 @@ class ResponseCancel(EventBase):
 
 
 @dataclass(frozen=True)
+class SessionEnd(EventBase):
+    """End the session now (``session.ended`` with reason ``client_ended`` follows)."""
+
+    type: Literal["session.end"] = "session.end"
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ToolResult(EventBase):
     """The client's answer to ``tool.call``; idempotent by ``call_id``."""
 
@@ -93,6 +101,7 @@ ClientEvent = (
     | InputAudioCommit
     | InputAudioClear
     | ResponseCancel
+    | SessionEnd
     | ToolResult
     | Ping
 )
@@ -312,6 +321,7 @@ CLIENT_EVENTS: dict[str, type[Any]] = {
         InputAudioCommit,
         InputAudioClear,
         ResponseCancel,
+        SessionEnd,
         ToolResult,
         Ping,
     )

@@ -138,6 +138,9 @@ class SessionConnection:
     def cancel(self) -> None:
         self._call(self._require().cancel())
 
+    def end(self) -> None:
+        self._call(self._require().end())
+
     def update(self, **settings: Any) -> None:
         self._call(self._require().update(**settings))
 

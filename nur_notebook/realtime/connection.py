@@ -35,6 +35,7 @@ from nur_notebook.protocol.events import (
     InputAudioCommit,
     InputText,
     ResponseCancel,
+    SessionEnd,
     SessionUpdate,
     ToolCall,
     ToolResult,
@@ -230,6 +231,11 @@ class AsyncSessionConnection:
     async def cancel(self) -> None:
         """Stop the agent's current response (``response.cancel``)."""
         await self.send_event(ResponseCancel())
+
+    async def end(self) -> None:
+        """End the session (``session.end``): the server answers ``session.ended`` with
+        reason ``client_ended``, marks the session ended and closes the socket."""
+        await self.send_event(SessionEnd())
 
     async def update(self, **settings: Any) -> None:
         """Change session settings (``session.update``), e.g. ``turn_detection={...}``."""

@@ -282,6 +282,18 @@ async def test_a_session_that_ends_stops_the_iterator_and_refuses_reconnects(
 
 
 @pytest.mark.engines
+async def test_end_ends_the_session_and_the_iterator(client: AsyncNurClient) -> None:
+    session = await _session(client, system_prompt=CHAT_PROMPT, tools=[])
+    async with client.agents.sessions.connect(session) as conn:
+        await _until(conn, "session.created")
+        await conn.end()
+        async with asyncio.timeout(TURN_TIMEOUT):
+            events = [event async for event in conn]  # no reconnect after the end
+    assert [e.reason for e in events if e.type == "session.ended"] == ["client_ended"]
+    assert (await client.sessions.retrieve(session.session_id)).status == "ended"
+
+
+@pytest.mark.engines
 async def test_a_newer_connection_replaces_the_older_one(client: AsyncNurClient) -> None:
     session = await _session(client, system_prompt=CHAT_PROMPT, tools=[])
     async with client.agents.sessions.connect(session) as first:

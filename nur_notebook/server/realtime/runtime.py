@@ -193,6 +193,8 @@ class SessionRuntime:
                 await self.emit(ev.InputAudioCleared())
             case ev.ResponseCancel():
                 await self.interrupt("cancelled")
+            case ev.SessionEnd():
+                await self.end("client_ended")
             case ev.ToolResult(call_id=call_id, output=output, is_error=is_error, event_id=eid):
                 self.tools.deliver(call_id, output=output, is_error=is_error, event_id=eid)
             case ev.Ping(event_id=event_id):

@@ -41,6 +41,20 @@ async def test_max_turns_says_goodbye_and_ends(server: LocalServer) -> None:
     assert await again.wait_closed() == 4010
 
 
+async def test_session_end_from_the_client_ends_it_mid_reply(server: LocalServer) -> None:
+    session, client = await open_session(server)
+    await client.send({"type": "input.text", "text": "Tell me about your shop."})
+    await client.wait_for("response.started", within=60)
+    await client.send({"type": "session.end"})
+    ended = await client.wait_for("session.ended", within=10)
+    assert ended.reason == "client_ended"
+    assert client.of_type("response.done")[-1].status == "cancelled"
+    assert await client.wait_closed() == 1000
+    assert status_of(server, session) == "ended"
+    again = await SessionClient.connect(session["websocket_url"], server.key)
+    assert await again.wait_closed() == 4010
+
+
 async def test_expiry_ends_a_live_session(server: LocalServer) -> None:
     created = server.create_agent(tools=[])
     session = server.create_session(created["id"])
