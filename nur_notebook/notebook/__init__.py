@@ -6,10 +6,30 @@ into agent tools; ``conversation`` is the live session object the widget belongs
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from nur_notebook.notebook.conversation import Conversation
-from nur_notebook.notebook.tools import Tool, registered_tools, tool
+if TYPE_CHECKING:
+    from nur_notebook.notebook.conversation import Conversation
+    from nur_notebook.notebook.tools import Tool, registered_tools, tool
+
+#: Imported on first use: the Jupyter server loads ``nur_notebook.notebook._server_ext``
+#: through this package and should not pay for numpy, websockets and the widget.
+_LAZY = {
+    "Conversation": "nur_notebook.notebook.conversation",
+    "Tool": "nur_notebook.notebook.tools",
+    "registered_tools": "nur_notebook.notebook.tools",
+    "tool": "nur_notebook.notebook.tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def load_ipython_extension(ip: Any) -> None:

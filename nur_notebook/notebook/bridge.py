@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Any], None]
 AudioHandler = Callable[[bytes, int, int], None]
-Send = tuple[Literal["audio", "text", "commit", "cancel", "close"], Any]
+Send = tuple[Literal["audio", "text", "commit", "cancel", "end", "close"], Any]
 
 
 class Outbox:
@@ -67,6 +67,9 @@ class Outbox:
             self._audio -= 1
         return item
 
+
+#: How long ``end()`` lets the server confirm before the socket is closed anyway.
+END_GRACE_S = 5.0
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
@@ -158,6 +161,18 @@ class SessionBridge:
         """Cancel the agent's current response."""
         self._post(("cancel", None))
 
+    def end(self, *, wait: float | None = None) -> None:
+        """End the session on the server (``session.end``), then close the socket.
+
+        With ``wait``, block up to that many seconds for the server's ``session.ended``
+        and the close (never on the bridge's own thread, where waiting would stall it).
+        """
+        if not self._closing:
+            self._closing = True
+            self._post(("end", None))
+        if wait is not None and not on_loop(self._loop):
+            self._closed.wait(wait)
+
     def close(self, *, wait: float | None = None) -> None:
         """Close the session socket; with ``wait``, block up to that many seconds for it."""
         if not self._closing:
@@ -235,6 +250,10 @@ class SessionBridge:
                         await conn.commit()
                     elif kind == "cancel":
                         await conn.cancel()
+                    elif kind == "end":
+                        await conn.end()  # the server answers session.ended, then closes
+                        self._loop.call_later(END_GRACE_S, self._force_close, conn)
+                        return
                     elif kind == "close":
                         await conn.close()
                         return
@@ -242,6 +261,10 @@ class SessionBridge:
                     log.warning("session bridge: %s failed: %s", kind, exc)
                     if kind != "audio":
                         self._emit({"type": "error", "fatal": False, **_describe(exc)})
+
+    def _force_close(self, conn: Any) -> None:
+        if not self._closed.is_set():  # the server never confirmed the end
+            self._loop.create_task(conn.close())
 
     def _deliver(self, event: Any) -> None:
         if _event_type(event) == "response.audio":

@@ -37,6 +37,8 @@ PLAY_CHUNK_BYTES = INPUT_RATE * 2 // 10
 PLAY_SPEED = 2.0
 PLAY_TRAILING_SILENCE_S = 1.2
 DEFAULT_WAIT_TIMEOUT = 300.0
+#: How long `end()` waits for the server to confirm the end of the session.
+END_WAIT_S = 5.0
 
 
 class Conversation:
@@ -223,10 +225,11 @@ class Conversation:
         return last
 
     def end(self) -> None:
-        """End the session (the widget shows why); the transcript stays readable."""
-        if not self._state.ended:
+        """End the session on the server (its status becomes ``ended``; the widget shows
+        why); the transcript stays readable."""
+        self._bridge.end(wait=END_WAIT_S)
+        if not self._state.ended:  # not confirmed yet (or the socket was down)
             self._on_event({"type": "session.ended", "reason": "client_ended"})
-        self._bridge.close()
         self.refresh_display()
 
     # --- exports and display ----------------------------------------------------

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from nur_notebook.client import NurClient
+
 if TYPE_CHECKING:
     from notebook_server import RunningServer
 
@@ -105,7 +107,9 @@ def test_spoken_question_calls_the_tool_and_the_answer_uses_it(
     assert conv.status == "ended"
 
 
-def test_typed_turn_and_the_text_fallback(shell: InteractiveShell) -> None:
+def test_typed_turn_and_the_text_fallback(
+    shell: InteractiveShell, engines_server: RunningServer
+) -> None:
     shell.run_cell_magic("nur_agent", "Support --tools lookup_order --as support", PROMPT)
     conv: Any = shell.user_ns["support"]
     conv.say("What is the status of order 777?")
@@ -116,3 +120,7 @@ def test_typed_turn_and_the_text_fallback(shell: InteractiveShell) -> None:
     assert "What is the status of order 777?" in bundle["text/html"]
     assert "lookup_order" in bundle["text/plain"]
     conv.end()
+    assert conv.status == "ended"
+    # Ended on the server too, not just in the widget.
+    with NurClient(api_key=engines_server.api_key, base_url=engines_server.base_url) as client:
+        assert client.sessions.retrieve(conv.session.session_id).status == "ended"
