@@ -15,6 +15,7 @@ import { Mic, Player, decodeToFrames, micSupport } from "./audio.js";
 import { meterValue } from "./pcm.js";
 import { micNotice } from "./display.js";
 import { RelaySocket, pageConfig, relayUrl } from "./relay.js";
+import { StreamPath } from "./stream_path.js";
 import { hydrate, initialState, reduce } from "./timeline.js";
 import { build, draw, setLevel, setMic } from "./view.js";
 
@@ -158,9 +159,15 @@ function render({ model, el }) {
   audio.listeners.add(onPlayed);
   openRelay(model, audio);
 
-  /** A control message: on the relay while it is open (in order with the frames), else the comm. */
+  // A microphone session or WAV file keeps one path from its first frame to its closing
+  // control message (stream_path.js), so nothing overtakes when the relay opens mid-stream.
+  const stream = new StreamPath(() => !!(audio.relay && audio.relay.usable()));
+
+  /** A control message: on the stream's path (in order with its frames). */
   const sendControl = (/** @type {Record<string, any>} */ msg) => {
-    if (!(audio.relay && audio.relay.sendJson(msg))) model.send(msg);
+    if (!(stream.forControl() === "relay" && audio.relay && audio.relay.sendJson(msg))) {
+      model.send(msg);
+    }
   };
 
   /** @type {ArrayBuffer[]} frames held to share one comm message (frames_per_message > 1) */
@@ -179,7 +186,10 @@ function render({ model, el }) {
   };
   /** @param {ArrayBuffer} pcm @param {number} t */
   const sendFrame = (pcm, t) => {
-    if (audio.relay && held.length === 0 && audio.relay.sendFrame(pcm, t)) return;
+    if (stream.forFrame() === "relay") {
+      if (audio.relay && audio.relay.sendFrame(pcm, t)) return;
+      stream.relayFailed();
+    }
     // Each comm message costs the kernel ~1.5 ms of CPU whatever its size, so a widget may
     // trade a little latency for CPU by sending two frames per message.
     const per = Math.max(1, Number(model.get("frames_per_message")) || 1);
@@ -223,6 +233,7 @@ function render({ model, el }) {
     if (mic) await mic.stop();
     sendHeld(now());
     sendControl({ type: "control", action: "mic_stopped" });
+    stream.end();
   }
 
   parts.mic.addEventListener("click", () => (audio.mic ? stopMic() : startMic()));
@@ -287,6 +298,7 @@ function render({ model, el }) {
     sendHeld(now());
     sendingFile = false;
     sendControl({ type: "control", action: "file_done", name: file.name });
+    stream.end();
   });
 
   parts.end.addEventListener("click", () => {
