@@ -130,13 +130,16 @@ class Brain(abc.ABC):
         tools: list[ToolSpec],
         language: str,
         session: str | None = None,
+        allow_tools: bool = True,
     ) -> Iterator[BrainEvent]:
         """Stream the next move.
 
         Yields either ``SayDelta`` pieces (the reply, in order) or exactly one
         ``ToolCallDecision``. Closing the generator early (barge-in) stops generation.
         ``session`` names the conversation, so an engine can keep its evaluated prompt
-        between turns. Engines are thread-safe: sessions call them concurrently.
+        between turns. With ``allow_tools`` False the prompt still lists the tools (the
+        cached prompt stays valid) but the reply must be spoken. Engines are thread-safe:
+        sessions call them concurrently.
         """
 
 

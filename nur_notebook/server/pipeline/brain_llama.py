@@ -130,6 +130,7 @@ class LlamaBrain(Brain):
         tools: list[ToolSpec],
         language: str,
         session: str | None = None,
+        allow_tools: bool = True,
     ) -> Iterator[BrainEvent]:
         messages = chat_messages(
             system_prompt=system_prompt, history=history, tools=tools, language=language
@@ -137,11 +138,11 @@ class LlamaBrain(Brain):
         pieces = self._engine.generate(
             self.prompt_tokens(messages),
             key=session,
-            grammar=self._grammar(tools),
+            grammar=self._grammar(tools if allow_tools else []),
             max_tokens=self._max_tokens,
         )
         try:
-            yield from stream_decision(pieces, tools)
+            yield from stream_decision(pieces, tools if allow_tools else [])
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here
 

@@ -121,6 +121,7 @@ class OpenAICompatibleBrain(Brain):
         tools: list[ToolSpec],
         language: str,
         session: str | None = None,  # the server caches prompt prefixes on its own
+        allow_tools: bool = True,
     ) -> Iterator[BrainEvent]:
         body: dict[str, Any] = {
             "model": self.model,
@@ -131,7 +132,7 @@ class OpenAICompatibleBrain(Brain):
             "temperature": self._temperature,
             "max_tokens": self._max_tokens,
         }
-        schema = decision_schema(tools)
+        schema = decision_schema(tools if allow_tools else [])
         styles: list[str] = (
             ["json_schema", "json_object"] if self._style == "auto" else [self._style]
         )
@@ -150,5 +151,7 @@ class OpenAICompatibleBrain(Brain):
                     self._style = "json_schema" if style == "json_schema" else "json_object"
                 # Leaving this block (also when the consumer closes us) closes the
                 # connection, which makes the server stop generating.
-                yield from stream_decision(sse_contents(response.iter_lines()), tools)
+                yield from stream_decision(
+                    sse_contents(response.iter_lines()), tools if allow_tools else []
+                )
                 return

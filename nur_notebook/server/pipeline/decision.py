@@ -180,6 +180,30 @@ def parse_decision(text: str, tools: list[ToolSpec]) -> str | ToolCallDecision:
     return ToolCallDecision(name=name, arguments=arguments)
 
 
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
+    """Arguments whose values nobody said: string values with a digit (order numbers,
+    IDs, phone numbers) found neither in the user's words nor in earlier tool results.
+
+    Small models fill a required ID they were not given with a made-up one ("12345");
+    such a call must not run. Compared without case, spaces or punctuation, so "A-77"
+    matches "a 77". Values without digits (names, places) are not checked: the model may
+    rightly rephrase them.
+    """
+    heard = " ".join(
+        _squeeze(m.content) for m in history if m.role in ("user", "tool_result") and m.content
+    )
+    missing = []
+    for name, value in decision.arguments.items():
+        if isinstance(value, str) and any(ch.isdigit() for ch in value):
+            if _squeeze(value) not in heard:
+                missing.append(name)
+    return missing
+
+
 def stream_decision(pieces: Iterator[str], tools: list[ToolSpec]) -> Iterator[BrainEvent]:
     """Turn raw reply pieces into SayDelta events or one ToolCallDecision.
 

@@ -62,6 +62,11 @@ class History:
         return list(recent)
 
     @property
+    def messages(self) -> list[Message]:
+        """Every message so far (what the user said is checked against all of it)."""
+        return list(self._messages)
+
+    @property
     def user_turns(self) -> int:
         return sum(1 for m in self._messages if m.role == "user")
 

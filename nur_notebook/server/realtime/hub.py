@@ -13,6 +13,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
 from nur_notebook.server.pipeline.base import ToolSpec
 from nur_notebook.server.realtime.engines import EngineHost
 from nur_notebook.server.realtime.profile import AgentProfile, RuntimeOptions, SessionInfo
@@ -77,7 +78,17 @@ class SessionHub:
         """The session's runtime, made on first use (engines must be ready)."""
         async with self._lock:
             runtime = self.runtimes.get(record.session_id)
-            if runtime is None or runtime.ended:
+            # Read again under the lock: the session may have ended since the handshake
+            # checked it (a client reconnecting the moment its socket closed).
+            current = self.store.get_session(record.session_id)
+            ended = runtime.ended if runtime is not None else None
+            if ended or current is None or current.status != "active":
+                raise ProtocolError(
+                    ErrorCode.INVALID_STATE,
+                    "the session has ended",
+                    close_code=CloseCode.SESSION_GONE,
+                )
+            if runtime is None:
                 engines = self.host.engines
                 if engines is None:
                     raise RuntimeError("the speech engines are not loaded")

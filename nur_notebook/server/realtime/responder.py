@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -26,12 +27,15 @@ from nur_notebook.server.pipeline.base import (
     BrainEvent,
     ToolCallDecision,
 )
+from nur_notebook.server.pipeline.decision import ungrounded_arguments
 from nur_notebook.server.pipeline.text import SentenceSplitter
 from nur_notebook.server.realtime.audio_out import PlayoutClock, resample
 from nur_notebook.server.realtime.engines import SessionEngines
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.profile import AgentProfile
 from nur_notebook.server.realtime.tools import ToolCalls, new_call_id
+
+log = logging.getLogger(__name__)
 
 Emit = Callable[[Any], Awaitable[None]]
 SendAudio = Callable[[bytes, int, bool], Awaitable[None]]
@@ -196,10 +200,12 @@ class Responder:
         # Tiny fragments ("Ok.") join the next sentence; a long first clause is cut at a
         # comma so the first audio comes sooner.
         splitter = SentenceSplitter(min_chars=12, first_clause_chars=60)
+        tools_allowed = True
         for round_no in range(MAX_TOOL_ROUNDS + 1):
             decision: ToolCallDecision | None = None
             started = time.monotonic()
-            async for item in self._brain_stream(allow_tools=round_no < MAX_TOOL_ROUNDS):
+            allow = tools_allowed and round_no < MAX_TOOL_ROUNDS
+            async for item in self._brain_stream(allow_tools=allow):
                 if self.timings.llm_first_token_ms is None:
                     self.timings.llm_first_token_ms = (time.monotonic() - started) * 1000
                 if isinstance(item, ToolCallDecision):
@@ -216,7 +222,24 @@ class Responder:
                     self._first_sentence(started)
                     await sentences.put(last)
                 return
+            missing = ungrounded_arguments(decision, self._history.messages)
+            if missing:  # a made-up value: don't run the tool, make the agent ask instead
+                self._refuse(decision, missing)
+                tools_allowed = False
+                continue
             await self._call_tool(decision)
+
+    def _refuse(self, decision: ToolCallDecision, missing: list[str]) -> None:
+        """Tell the brain (only) that its call was not made because the user never said
+        the values of ``missing``."""
+        log.info("not calling %s: nobody said %s", decision.name, ", ".join(missing))
+        self._history.add_tool_call(decision.name, decision.arguments)
+        self._history.add_tool_result(
+            decision.name,
+            f"not called: the user has not said the {' and '.join(missing)} yet. "
+            "Ask the user for it.",
+            is_error=True,
+        )
 
     def _first_sentence(self, started: float) -> None:
         if self.timings.llm_first_sentence_ms is None:
@@ -225,7 +248,7 @@ class Responder:
     async def _brain_stream(self, *, allow_tools: bool) -> Any:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
-        tools = self._agent.tools if allow_tools else []
+        tools = self._agent.tools
         history = self._history.window()
 
         def put(item: Any) -> None:
@@ -242,6 +265,7 @@ class Responder:
                 tools=tools,
                 language=self._agent.language,
                 session=self._session_id,
+                allow_tools=allow_tools,
             )
             try:
                 for item in stream:

@@ -355,13 +355,15 @@ class SessionRuntime:
         for task in (self._turn_task, self._expiry):
             if task is not None and task is not current and not task.done():
                 task.cancel()
-        await self.emit(ev.SessionEnded(reason=reason))  # type: ignore[arg-type]
-        self.out.close(CloseCode.NORMAL, f"session ended: {reason}")
+        # REST says "ended" before the client hears it: a client that reconnects the
+        # moment its socket closes is refused (4010), never given a fresh runtime.
         if self._on_ended is not None:
             try:
                 await self._on_ended(self.info.session_id, reason)
             except Exception:
                 log.exception("could not mark session %s ended", self.info.session_id)
+        await self.emit(ev.SessionEnded(reason=reason))  # type: ignore[arg-type]
+        self.out.close(CloseCode.NORMAL, f"session ended: {reason}")
 
     def _save_state(self) -> None:
         self._store.save_state(

@@ -94,3 +94,16 @@ def test_closing_the_stream_stops_generation(llama_brain: Any) -> None:
     stream.close()  # barge-in
     # The shared model is free again at once: the next turn runs normally.
     assert _said(_respond(llama_brain, [Message("user", "Thanks, bye!")], []))
+
+
+def test_with_tools_held_back_it_must_speak(llama_brain: Any) -> None:
+    events = list(
+        llama_brain.respond(
+            system_prompt=SUPPORT,
+            history=[Message("user", "Where is my order 12345?")],
+            tools=[LOOKUP],
+            language="en",
+            allow_tools=False,  # the tools stay in the prompt, the grammar allows only speech
+        )
+    )
+    assert _said(events)

@@ -12,6 +12,7 @@ from nur_notebook.server.pipeline.decision import (
     decision_schema,
     parse_decision,
     stream_decision,
+    ungrounded_arguments,
 )
 
 LOOKUP = ToolSpec(
@@ -141,3 +142,31 @@ def test_stream_decision_yields_one_validated_tool_call() -> None:
     ]
     with pytest.raises(DecisionError):
         list(stream_decision(iter(['{"tool": "rm_rf", "arguments": {}}']), [LOOKUP]))
+
+
+def test_ids_nobody_said_are_ungrounded() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "12345"})
+    asked = [Message("user", "Where is my order?")]
+    assert ungrounded_arguments(call, asked) == ["order_id"]
+    said = [Message("user", "Where is my order? It's 1 2 3 4 5.")]
+    assert ungrounded_arguments(call, said) == []
+
+
+def test_ids_from_tool_results_count_and_case_and_punctuation_do_not() -> None:
+    call = ToolCallDecision("track", {"parcel": "DHL-77a", "order_id": "A-77"})
+    history = [
+        Message("user", "what about order a 77"),
+        Message("tool_result", name="lookup_order", content='{"parcel": "dhl 77A"}'),
+    ]
+    assert ungrounded_arguments(call, history) == []
+
+
+def test_values_without_digits_are_not_checked() -> None:
+    call = ToolCallDecision("find_store", {"city": "Munich", "people": 4})
+    assert ungrounded_arguments(call, [Message("user", "Any shop in München?")]) == []
+
+
+def test_the_agent_saying_an_id_does_not_ground_it() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "12345"})
+    history = [Message("user", "Where is my order?"), Message("agent", "Is it order 12345?")]
+    assert ungrounded_arguments(call, history) == ["order_id"]

@@ -172,3 +172,25 @@ async def test_response_cancel_stops_the_greeting_at_once(server: LocalServer) -
     assert stored["entries"][0]["interrupted"] is True
     assert stored["entries"][0]["text"] == final.text
     await client.close()
+
+
+async def test_an_order_question_without_a_number_gets_asked_for_it(server: LocalServer) -> None:
+    agent = server.create_agent()  # the support agent with lookup_order
+    session = server.create_session(agent["id"])
+    client = await SessionClient.connect(session["websocket_url"], server.key)
+    await client.wait_for("session.created")
+    await client.send({"type": "input.text", "text": "Where is my order?"})
+    asked = await client.wait_for("transcript.agent.final", lambda e: e.turn == 1, within=300)
+    # No tool ran with a made-up number; the agent asked for the real one instead.
+    assert client.of_type("tool.call") == []
+    assert any(word in asked.text.lower() for word in ("order", "number", "id")), asked.text
+    await client.wait_for("response.done", lambda e: e.turn == 1)
+    await client.send({"type": "input.text", "text": "It is 48213."})
+    call = await client.wait_for("tool.call", within=300)
+    assert call.name == "lookup_order"
+    assert call.arguments == {"order_id": "48213"}
+    await client.send(
+        {"type": "tool.result", "call_id": call.call_id, "output": {"status": "shipped"}}
+    )
+    await client.wait_for("response.done", lambda e: e.turn == 2, within=300)
+    await client.close()
