@@ -80,8 +80,12 @@ def common_prefix(a: list[int], b: list[int]) -> int:
 def choose_slot(slots: list[_Slot], key: str | None) -> _Slot | None:
     """The slot for a request: its session's own, else an empty one, else the least recent.
 
-    Busy slots are never taken; None when all are busy.
+    Busy slots are never taken; None when all are busy, or while the session's own slot
+    is busy (its warm-up or its cancelled reply ends within a step or two, and waiting
+    for it beats evaluating the whole prompt again elsewhere).
     """
+    if key is not None and any(s.busy and s.key == key for s in slots):
+        return None
     free = [s for s in slots if not s.busy]
     if not free:
         return None

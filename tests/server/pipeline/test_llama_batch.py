@@ -47,6 +47,12 @@ def test_an_empty_slot_before_evicting_and_then_the_least_recent() -> None:
     assert choose_slot(slots, "a") is None  # all busy: the request waits
 
 
+def test_a_session_waits_for_its_own_busy_slot() -> None:
+    slots = [_Slot(0, [1, 2, 3], key="a", busy=True), _Slot(1)]
+    assert choose_slot(slots, "a") is None  # its warm-up is running: wait for that cache
+    assert choose_slot(slots, "b") is slots[1]
+
+
 engines = pytest.mark.engines
 
 
