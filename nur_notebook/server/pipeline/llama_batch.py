@@ -10,8 +10,9 @@ reading the weights, so four replies cost little more than one. New prompts are
 evaluated in chunks of ``prefill_chunk`` tokens inside the same steps, so a long prompt
 delays the other replies' next token by one chunk, not by the whole prompt.
 
-A scheduler thread owns the context; callers only talk to it through queues, so
-:meth:`BatchEngine.generate` may be called from any number of threads.
+A scheduler thread owns the context, the slots and the active requests; callers only
+add requests (under a lock, with the waiting list and the cancel flags) and read their
+queues, so :meth:`BatchEngine.generate` may be called from any number of threads.
 
     >>> engine = BatchEngine.load(path, slots=4, n_ctx=8192)        # doctest: +SKIP
     >>> for piece in engine.generate(tokens, key="sess_1", grammar=(gbnf, "root")):
@@ -52,7 +53,15 @@ class _Slot:
 
 
 class _Request:
-    def __init__(self, prompt: list[int], *, key: str | None, sampler: Any, max_tokens: int):
+    def __init__(
+        self,
+        prompt: list[int],
+        *,
+        key: str | None,
+        sampler: Any,
+        max_tokens: int,
+        constrained: bool = False,
+    ):
         self.prompt = prompt
         self.key = key
         self.sampler = sampler
@@ -64,8 +73,13 @@ class _Request:
         self.next_token: int | None = None
         self.logit_index: int | None = None
         self.generated = 0
-        self.constrained = False
+        self.constrained = constrained  # the sampler's first stage is a grammar
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    @property
+    def warmed(self) -> bool:
+        """A warm-up (no reply wanted) whose prompt is all evaluated."""
+        return self.max_tokens == 0 and not self.pending
 
 
 def common_prefix(a: list[int], b: list[int]) -> int:
@@ -142,11 +156,9 @@ class BatchEngine:
         self._cond = threading.Condition()
         self._closed = False
         self._piece = ctypes.create_string_buffer(256)
-        #: Decode steps run, tokens they carried, seconds in decode and in sampling.
+        #: Decode steps run and the tokens they carried (batching shows as tokens > steps).
         self.steps = 0
         self.step_tokens = 0
-        self.decode_s = 0.0
-        self.sample_s = 0.0
         self._thread = threading.Thread(target=self._run, name="llama-batch", daemon=True)
         self._thread.start()
 
@@ -166,10 +178,6 @@ class BatchEngine:
     def model(self) -> Any:
         """The loaded ``LlamaModel`` (tokenizer, metadata)."""
         return self._model
-
-    @property
-    def slots(self) -> int:
-        return len(self._slots)
 
     def generate(
         self,
@@ -192,8 +200,13 @@ class BatchEngine:
                 f"the conversation is {len(prompt)} tokens; with a {max_tokens}-token reply "
                 f"it does not fit the model's {self.n_ctx}-token context"
             )
-        request = _Request(prompt, key=key, sampler=self._sampler(grammar), max_tokens=max_tokens)
-        request.constrained = grammar is not None
+        request = _Request(
+            prompt,
+            key=key,
+            sampler=self._sampler(grammar),
+            max_tokens=max_tokens,
+            constrained=grammar is not None,
+        )
         with self._cond:
             if self._closed:
                 self._lib.llama_sampler_free(request.sampler)
@@ -264,6 +277,7 @@ class BatchEngine:
                         self._finish(request, GenerationError("the language model closed"))
                     self._waiting.clear()
                     return
+                self._retire()
                 self._admit()
             try:
                 self._step()
@@ -297,15 +311,12 @@ class BatchEngine:
             self._active.append(request)
         self._waiting = still
 
-    def _end_warmed(self) -> None:
-        for request in [r for r in self._active if r.max_tokens == 0 and not r.pending]:
+    def _retire(self) -> None:
+        """End cancelled requests and finished warm-ups, freeing their slots for _admit."""
+        for request in [r for r in self._active if r.cancelled or r.warmed]:
             self._finish(request, None)
 
     def _step(self) -> None:
-        with self._cond:
-            for request in [r for r in self._active if r.cancelled]:
-                self._finish(request, None)
-        self._end_warmed()
         entries: list[tuple[_Request, int]] = []  # (request, tokens added this step)
         n = 0
         for request in self._active:  # one token for each reply being generated
@@ -336,12 +347,9 @@ class BatchEngine:
         if n == 0:
             return
         self._batch.n_tokens = n
-        started = time.perf_counter()
         status = self._lib.llama_decode(self._ctx, self._batch)
-        decoded = time.perf_counter()
         self.steps += 1
         self.step_tokens += n
-        self.decode_s += decoded - started
         if status != 0:
             self._undo(entries)
             self._relieve(status, entries)
@@ -349,8 +357,6 @@ class BatchEngine:
         for request, _ in entries:
             if request.logit_index is not None:
                 self._sample(request)
-        self._end_warmed()
-        self.sample_s += time.perf_counter() - decoded
 
     def _add(self, i: int, token: int, pos: int, seq_id: int, *, logits: bool) -> None:
         batch = self._batch
@@ -386,7 +392,7 @@ class BatchEngine:
         assert index is not None
         token = self._pick(request, index)
         if lib.llama_vocab_is_eog(self._vocab, token):
-            self._finish_locked(request)
+            self._finish(request, None)
             return
         size = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
         text = request.decoder.decode(self._piece.raw[: max(size, 0)])
@@ -394,7 +400,7 @@ class BatchEngine:
             request.out.put(text)
         request.generated += 1
         if request.generated >= request.max_tokens:
-            self._finish_locked(request)
+            self._finish(request, None)
             return
         request.next_token = token
 
@@ -414,27 +420,22 @@ class BatchEngine:
 
     def _relieve(self, status: int, entries: list[tuple[_Request, int]]) -> None:
         """After a failed step: free cache from idle sessions, else fail the largest request."""
-        with self._cond:
-            idle = [s for s in self._slots if not s.busy and s.tokens]
-            if status == 1 and idle:
-                for slot in idle:
-                    self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
-                    slot.tokens.clear()
-                    slot.key = None
-                log.info("KV cache full: dropped %d idle conversations' caches", len(idle))
-                return
-            victim = max((r for r, _ in entries), key=lambda r: len(r.slot.tokens) if r.slot else 0)
-            self._finish(
-                victim,
-                GenerationError(f"the language model's context is full (llama_decode {status})"),
-            )
-
-    def _finish_locked(self, request: _Request) -> None:
-        with self._cond:
-            self._finish(request, None)
+        idle = [s for s in self._slots if not s.busy and s.tokens]
+        if status == 1 and idle:
+            for slot in idle:
+                self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
+                slot.tokens.clear()
+                slot.key = None
+            log.info("KV cache full: dropped %d idle conversations' caches", len(idle))
+            return
+        victim = max((r for r, _ in entries), key=lambda r: len(r.slot.tokens) if r.slot else 0)
+        self._finish(
+            victim,
+            GenerationError(f"the language model's context is full (llama_decode {status})"),
+        )
 
     def _finish(self, request: _Request, error: BaseException | None) -> None:
-        """End a request (hold the lock): free its slot and sampler, wake its reader."""
+        """End a request: free its slot and sampler, wake its reader."""
         if request in self._active:
             self._active.remove(request)
         slot = request.slot
