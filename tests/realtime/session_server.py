@@ -9,13 +9,11 @@ The real local server as a subprocess on 127.0.0.1 (random port) for session tes
 
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from nur_server_process import start_server_process, stop_server_process
 
 from nur_notebook.client import AsyncNurClient
 
@@ -48,32 +46,12 @@ class Server:
 
 
 def _start(data_dir: Path, *extra: str) -> Server:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "nur_notebook.server", "--port", "0",
-             "--data-dir", str(data_dir), *extra],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    info_path = data_dir / "server.json"
-    deadline = time.monotonic() + 60
-    while not info_path.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError((data_dir / "server.log").read_text())
-        time.sleep(0.1)
-    info = json.loads(info_path.read_text())
-    return Server(info["base_url"], (data_dir / "api_key").read_text().strip(), data_dir, process)
+    started = start_server_process(data_dir, *extra)
+    return Server(started.base_url, started.api_key, data_dir, started.process)
 
 
 def _stop(server: Server) -> None:
-    server.process.send_signal(signal.SIGINT)
-    try:
-        server.process.wait(20)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(5)
+    stop_server_process(server.process)
 
 
 def speech_wav(text: str, path: Path) -> Path:

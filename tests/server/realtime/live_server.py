@@ -8,17 +8,14 @@ resampled to 16 kHz mono PCM16 by sox.
 
 from __future__ import annotations
 
-import json
-import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from nur_server_process import start_server_process, stop_server_process
 
 LOOKUP_ORDER = {
     "name": "lookup_order",
@@ -87,32 +84,12 @@ class LocalServer:
 
 
 def start_server(data_dir: Path, *extra: str) -> LocalServer:
-    with (data_dir / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "nur_notebook.cli", "serve", "--port", "0", "--data-dir",
-             str(data_dir), *extra],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    info_path = data_dir / "server.json"
-    deadline = time.monotonic() + 60
-    while not info_path.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError((data_dir / "server.log").read_text())
-        time.sleep(0.1)
-    info = json.loads(info_path.read_text())
-    key = (data_dir / "api_key").read_text().strip()
-    return LocalServer(info["base_url"], key, data_dir, process)
+    started = start_server_process(data_dir, *extra, module="nur_notebook.cli serve")
+    return LocalServer(started.base_url, started.api_key, data_dir, started.process)
 
 
 def stop_server(server: LocalServer) -> None:
-    server.process.send_signal(signal.SIGINT)
-    try:
-        server.process.wait(20)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(5)
+    stop_server_process(server.process)
 
 
 def wait_engines(server: LocalServer, *, timeout: float = 300) -> None:

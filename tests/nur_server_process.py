@@ -1,0 +1,66 @@
+"""The real local Nur server as a subprocess on 127.0.0.1, for any test folder.
+
+Imported by name (``from nur_server_process import start_server_process``): this folder is on
+``sys.path`` through its conftest. The folders' own helpers add what their tests need
+(clients, fixtures) on top of this one way of starting and stopping it.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class ServerProcess:
+    base_url: str
+    api_key: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+
+def _written_by(info_path: Path, pid: int) -> dict[str, object] | None:
+    """``server.json`` once the process ``pid`` has written it whole (not a stale one)."""
+    try:
+        info: dict[str, object] = json.loads(info_path.read_text())
+    except (OSError, ValueError):
+        return None
+    return info if info.get("pid") == pid else None
+
+
+def start_server_process(
+    data_dir: Path, *args: str, module: str = "nur_notebook.server", timeout: float = 60
+) -> ServerProcess:
+    """``python -m <module> --port 0 --data-dir <data_dir> <args>`` (a later ``--port`` in
+    ``args`` wins), once it has written ``server.json``; its output goes to ``server.log``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", *module.split(), "--port", "0", "--data-dir", str(data_dir),
+             *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while (info := _written_by(data_dir / "server.json", process.pid)) is None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError((data_dir / "server.log").read_text())
+        time.sleep(0.1)
+    key = (data_dir / "api_key").read_text().strip()
+    return ServerProcess(str(info["base_url"]), key, data_dir, process)
+
+
+def stop_server_process(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C (a clean shutdown), then kill if it takes over 20 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
