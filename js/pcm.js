@@ -10,6 +10,15 @@ export const INPUT_RATE = 16000;
  */
 export const FRAME_SAMPLES = 512;
 
+/** Milliseconds per frame (FRAME_SAMPLES at INPUT_RATE). */
+export const FRAME_MS = (FRAME_SAMPLES * 1000) / INPUT_RATE;
+
+/**
+ * Silence sent after a recording so the server's voice activity detection ends the turn.
+ * The same constants as the kernel's nur_notebook/protocol/pcm.py (a Python test compares them).
+ */
+export const TRAILING_SILENCE_MS = 1200;
+
 /**
  * Float samples in [-1, 1] to signed 16-bit integers (clipped, rounded to nearest).
  * @param {Float32Array} input
@@ -235,4 +244,17 @@ export function toFrames(pcm, size = FRAME_SAMPLES) {
   const rest = chunker.flush();
   if (rest) frames.push(rest);
   return frames;
+}
+
+/**
+ * A recording's frames as one user turn: the frames, then TRAILING_SILENCE_MS of silent frames
+ * (as the kernel's recording_as_turn does).
+ * @param {Int16Array[]} frames
+ * @returns {Int16Array[]}
+ */
+export function recordingAsTurn(frames) {
+  const silent = Math.ceil(TRAILING_SILENCE_MS / FRAME_MS);
+  const out = frames.slice();
+  for (let i = 0; i < silent; i++) out.push(new Int16Array(FRAME_SAMPLES));
+  return out;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  FRAME_MS,
   FRAME_SAMPLES,
   FrameChunker,
+  TRAILING_SILENCE_MS,
   Resampler,
   bytesToPcm16,
   floatToPcm16,
@@ -9,6 +11,7 @@ import {
   mixToMono,
   pcm16ToFloat,
   resample,
+  recordingAsTurn,
   rms,
   toFrames,
 } from "./pcm.js";
@@ -106,6 +109,17 @@ describe("frames", () => {
     expect(frames.length).toBe(3);
     expect(frames[0].byteLength).toBe(1024);
     expect(new Set(frames.map((f) => f.buffer)).size).toBe(3);
+  });
+
+  it("a recording as a turn: its frames, then the trailing silence in whole frames", () => {
+    const speech = toFrames(Int16Array.from({ length: FRAME_SAMPLES + 7 }, () => 1000));
+    const turn = recordingAsTurn(speech);
+    const silent = Math.ceil(TRAILING_SILENCE_MS / FRAME_MS);
+    expect(FRAME_MS).toBe(32);
+    expect(turn.length).toBe(speech.length + silent);
+    expect(turn.slice(0, speech.length)).toEqual(speech);
+    expect(turn.slice(speech.length).every((f) => f.length === FRAME_SAMPLES && f.every((v) => v === 0))).toBe(true);
+    expect(speech.length).toBe(2); // the input is not changed
   });
 });
 

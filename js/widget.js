@@ -12,19 +12,15 @@
 // it instead, and agent audio, flush and ping messages come on it; the comm carries the rest.
 
 import { Mic, Player, decodeToFrames, micSupport } from "./audio.js";
-import { meterValue } from "./pcm.js";
+import { FRAME_MS, meterValue, recordingAsTurn } from "./pcm.js";
 import { micNotice } from "./display.js";
 import { RelaySocket, pageConfig, relayUrl } from "./relay.js";
 import { StreamPath } from "./stream_path.js";
 import { hydrate, initialState, reduce } from "./timeline.js";
 import { build, draw, setLevel, setMic } from "./view.js";
 
-/** Milliseconds of audio per frame sent from a file (FRAME_SAMPLES at 16 kHz). */
-const FRAME_MS = 32;
 /** Largest undecodable file handed to the kernel as is (its WebSocket closes past 10 MiB). */
 const MAX_KERNEL_FILE_BYTES = 8 * 1024 * 1024;
-/** Silence appended to a file so the server's VAD hears the end of the turn. */
-const TRAILING_SILENCE_MS = 1000;
 
 /** @param {any} model */
 function record(model) {
@@ -285,8 +281,7 @@ function render({ model, el }) {
     }
     sendingFile = true;
     sendControl({ type: "control", action: "file_started", name: file.name, frames: frames.length });
-    const silence = Math.ceil(TRAILING_SILENCE_MS / FRAME_MS);
-    for (let i = 0; i < silence; i++) frames.push(new Int16Array(frames[0] ? frames[0].length : 512));
+    frames = recordingAsTurn(frames);
     // Paced at real time, as a microphone would deliver it; a few frames ahead absorb timer jitter.
     const start = performance.now();
     for (let i = 0; i < frames.length; i++) {

@@ -19,19 +19,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nur_notebook.realtime.audio import float_to_pcm16, pcm16_to_float, read_wav, resample
+from nur_notebook.protocol.pcm import (
+    INPUT_RATE,
+    float_to_pcm16,
+    pcm16_to_float,
+    resample,
+    resample_linear,
+)
+from nur_notebook.realtime.audio import read_wav
 
-INPUT_RATE = 16_000
-
-
-def _linear(audio: npt.NDArray[np.float32], src: int, dst: int) -> npt.NDArray[np.float32]:
-    """Linear-interpolation resampling for the recorder's short pieces: unlike the
-    windowed-sinc ``resample`` it rings at no piece edge, so joined pieces stay click-free."""
-    if src == dst or audio.size == 0:
-        return audio.astype(np.float32, copy=False)
-    count = max(1, round(audio.size * dst / src))
-    positions = np.arange(count, dtype=np.float64) * (src / dst)
-    return np.interp(positions, np.arange(audio.size), audio).astype(np.float32)
+#: Rate the recorder keeps the agent's side at.
+AGENT_RATE = 24_000
 
 
 def to_pcm16_16k(source: str | Path | bytes | npt.ArrayLike, *, sample_rate: int) -> bytes:
@@ -52,7 +50,7 @@ def to_pcm16_16k(source: str | Path | bytes | npt.ArrayLike, *, sample_rate: int
         audio, rate = _array_audio(np.asarray(source)), sample_rate
     if rate <= 0:
         raise ValueError(f"sample_rate must be positive, got {rate}")
-    return float_to_pcm16(resample(audio, rate, INPUT_RATE))
+    return float_to_pcm16(resample(audio, src_rate=rate, dst_rate=INPUT_RATE))
 
 
 def _array_audio(array: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
@@ -80,7 +78,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._start: float | None = None
         self._user = _Track(INPUT_RATE)
-        self._agent = _Track(24_000)
+        self._agent = _Track(AGENT_RATE)
 
     def add_user(self, pcm: bytes, *, at: float) -> None:
         """User audio (16 kHz PCM16) sent at time ``at`` (seconds, any clock)."""
@@ -97,7 +95,9 @@ class Recorder:
             if self._start is None:
                 self._start = at
             if rate != track.rate:
-                pcm = float_to_pcm16(_linear(pcm16_to_float(pcm), rate, track.rate))
+                pcm = float_to_pcm16(
+                    resample_linear(pcm16_to_float(pcm), src_rate=rate, dst_rate=track.rate)
+                )
             track.pieces.append((at - self._start, bytes(pcm)))
 
     @property
@@ -109,7 +109,7 @@ class Recorder:
                 for track in (self._user, self._agent)
             )
 
-    def to_wav(self, *, sample_rate: int = 24_000) -> bytes:
+    def to_wav(self, *, sample_rate: int = AGENT_RATE) -> bytes:
         """A stereo PCM16 WAV: left the user, right the agent, each piece placed at its
         arrival time (or right after the previous piece of its side, if later)."""
         with self._lock:
@@ -132,7 +132,7 @@ def _lay_out(track: _Track, rate: int) -> npt.NDArray[np.float32]:
     placed: list[tuple[int, npt.NDArray[np.float32]]] = []
     cursor = 0
     for offset, pcm in track.pieces:
-        audio = _linear(pcm16_to_float(pcm), track.rate, rate)
+        audio = resample_linear(pcm16_to_float(pcm), src_rate=track.rate, dst_rate=rate)
         start = max(cursor, round(offset * rate))
         placed.append((start, audio))
         cursor = start + audio.size

@@ -26,16 +26,14 @@ from typing import Any
 import numpy.typing as npt
 
 from nur_notebook.notebook import reprs
-from nur_notebook.notebook.audio import INPUT_RATE, Recorder, to_pcm16_16k
+from nur_notebook.notebook.audio import Recorder, to_pcm16_16k
 from nur_notebook.notebook.bridge import SessionBridge
 from nur_notebook.notebook.state import ConversationState, Field
 from nur_notebook.notebook.tools import Tool
+from nur_notebook.protocol.pcm import FRAME_MS, INPUT_RATE, recording_as_turn
 
-# Sending recorded audio (``play``): 100 ms pieces at twice real time, then silence so
-# the server's voice activity detection hears the end of the turn.
-PLAY_CHUNK_BYTES = INPUT_RATE * 2 // 10
+#: Recorded audio (``play``) is sent as a turn (protocol.pcm) at this many times real time.
 PLAY_SPEED = 2.0
-PLAY_TRAILING_SILENCE_S = 1.2
 DEFAULT_WAIT_TIMEOUT = 300.0
 #: How long `end()` waits for the server to confirm the end of the session.
 END_WAIT_S = 5.0
@@ -183,20 +181,18 @@ class Conversation:
         """Send recorded speech as the user's turn: a WAV path, WAV bytes, or an array
         of samples at ``sample_rate``. Returns at once; ``wait()`` for the answer."""
         self._check_open()
-        pcm = to_pcm16_16k(audio, sample_rate=sample_rate)
-        pcm += bytes(int(INPUT_RATE * PLAY_TRAILING_SILENCE_S) * 2)
+        frames = recording_as_turn(to_pcm16_16k(audio, sample_rate=sample_rate))
         with self._cond:
             self._inputs += 1
             self._sending += 1
-        threading.Thread(target=self._send_paced, args=(pcm,), daemon=True).start()
+        threading.Thread(target=self._send_paced, args=(frames,), daemon=True).start()
 
-    def _send_paced(self, pcm: bytes) -> None:
+    def _send_paced(self, frames: list[bytes]) -> None:
         try:
-            pause = PLAY_CHUNK_BYTES / 2 / INPUT_RATE / PLAY_SPEED
-            for start in range(0, len(pcm), PLAY_CHUNK_BYTES):
+            pause = FRAME_MS / 1000 / PLAY_SPEED
+            for piece in frames:
                 if self._state.ended:
                     break
-                piece = pcm[start : start + PLAY_CHUNK_BYTES]
                 self._recorder.add_user(piece, at=time.monotonic())
                 self._bridge.send_audio(piece)
                 time.sleep(pause)

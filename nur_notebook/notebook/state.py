@@ -19,6 +19,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nur_notebook.protocol.events import METRIC_KEYS
+
 Status = Literal[
     "connecting",
     "loading",
@@ -32,19 +34,10 @@ Status = Literal[
 ]
 Field = Literal["transcript", "tool_calls", "metrics", "status", "error"]
 
-_METRIC_KEYS = (
-    "voice_to_voice_ms",
-    "stt_ms",
-    "llm_first_token_ms",
-    "llm_first_sentence_ms",
-    "tool_ms",
-    "tts_first_audio_ms",
-)
-
 
 def iso(now: float) -> str:
     """``now`` (epoch seconds) as ISO 8601 UTC with milliseconds and ``Z``."""
-    stamp = dt.datetime.fromtimestamp(now, tz=dt.timezone.utc)  # noqa: UP017 (py3.10)
+    stamp = dt.datetime.fromtimestamp(now, tz=dt.UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
@@ -229,7 +222,7 @@ class ConversationState:
 
     def _metrics(self, event: dict[str, Any]) -> set[Field]:
         row: dict[str, Any] = {"turn": int(event.get("turn", 0))}
-        row.update({key: event.get(key) for key in _METRIC_KEYS})
+        row.update({key: event.get(key) for key in METRIC_KEYS})
         row["agent_version"] = self.agent_version
         self.metrics.append(row)
         return {"metrics"}

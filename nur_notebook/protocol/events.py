@@ -16,7 +16,7 @@ Server events carry ``seq`` (1, 2, 3, ... per session); client events may carry 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from nur_notebook.protocol.errors import ErrorCode, ProtocolError
@@ -264,6 +264,12 @@ class MetricsTurn(EventBase):
     tts_first_audio_ms: float | None = None
     seq: int = 0
     type: Literal["metrics.turn"] = "metrics.turn"
+
+
+#: The latency stages of ``metrics.turn`` in pipeline order: the one list of metric keys.
+METRIC_KEYS: tuple[str, ...] = tuple(
+    item.name for item in fields(MetricsTurn) if item.name.endswith("_ms")
+)
 
 
 @dataclass(frozen=True)

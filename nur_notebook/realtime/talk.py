@@ -26,16 +26,19 @@ from nur_notebook.protocol.events import (
     SpeechStopped,
     TranscriptUserFinal,
 )
-from nur_notebook.realtime.audio import float_to_pcm16, pcm16_to_float, resample, write_wav
+from nur_notebook.protocol.pcm import (
+    FRAME_MS,
+    float_to_pcm16,
+    pcm16_to_float,
+    recording_as_turn,
+    resample,
+)
+from nur_notebook.realtime.audio import write_wav
 from nur_notebook.realtime.connection import AsyncSessionConnection
 from nur_notebook.realtime.events import ResponseAudio
 from nur_notebook.realtime.talk_format import EventFormatter
 from nur_notebook.realtime.tools import ToolFunction
 
-#: Input audio is sent in frames of this many milliseconds.
-FRAME_MS = 20
-#: Silence sent after a recording, so the server's VAD hears the turn end (its default is 600 ms).
-TRAILING_SILENCE_MS = 1_200
 #: If the VAD has not ended the turn this long after the silence, the turn is committed.
 COMMIT_AFTER_S = 4.0
 #: After ``response.done``, how long to wait for the turn's ``metrics.turn``.
@@ -79,7 +82,9 @@ class AudioSink:
         if self.sample_rate is None:
             self.sample_rate = sample_rate
         if sample_rate != self.sample_rate:
-            pcm = float_to_pcm16(resample(pcm16_to_float(pcm), sample_rate, self.sample_rate))
+            pcm = float_to_pcm16(
+                resample(pcm16_to_float(pcm), src_rate=sample_rate, dst_rate=self.sample_rate)
+            )
         self._chunks.append(pcm)
 
     @property
@@ -153,16 +158,14 @@ async def _wait(progress: _Progress, ready: Callable[[], bool], within: float) -
 async def _stream(
     conn: AsyncSessionConnection, pcm: bytes, progress: _Progress, pace: float
 ) -> None:
-    """Send ``pcm`` then silence at ``pace`` x real time; commit if the VAD stays silent."""
-    frame = FRAME_MS * 32
-    silence = b"\x00\x00" * (TRAILING_SILENCE_MS * 16)
+    """Send ``pcm`` as a turn (its frames, then silence) at ``pace`` x real time; commit if
+    the VAD stays silent."""
     stopped_before = progress.speech_stopped
     users_before = len(progress.user_turns)
     loop = asyncio.get_running_loop()
     start = loop.time()
-    audio = pcm + silence
-    for index, offset in enumerate(range(0, len(audio), frame)):
-        await conn.send_audio(audio[offset : offset + frame])
+    for index, frame in enumerate(recording_as_turn(pcm)):
+        await conn.send_audio(frame)
         due = start + (index + 1) * FRAME_MS / 1000 / pace
         await asyncio.sleep(max(0.0, due - loop.time()))
     heard = lambda: (  # noqa: E731 - a one-line predicate reads best inline

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from nur_notebook.protocol.events import (
+    METRIC_KEYS,
     Error,
     MetricsTurn,
     SessionEnded,
@@ -25,14 +26,15 @@ from nur_notebook.realtime.events import ConnectionReconnecting, ConnectionResum
 #: Longest tool argument or output text printed before it is cut.
 MAX_VALUE_CHARS = 200
 
-_STAGES = (
-    ("voice_to_voice_ms", "voice-to-voice"),
-    ("stt_ms", "stt"),
-    ("llm_first_token_ms", "brain first token"),
-    ("llm_first_sentence_ms", "brain first sentence"),
-    ("tool_ms", "tools"),
-    ("tts_first_audio_ms", "tts first audio"),
-)
+#: Words for each metric key (protocol.events.METRIC_KEYS), printed in its order.
+_LABELS = {
+    "voice_to_voice_ms": "voice-to-voice",
+    "stt_ms": "stt",
+    "llm_first_token_ms": "brain first token",
+    "llm_first_sentence_ms": "brain first sentence",
+    "tool_ms": "tools",
+    "tts_first_audio_ms": "tts first audio",
+}
 
 
 def _short(value: Any) -> str:
@@ -76,7 +78,7 @@ def _line(event: Any) -> str | None:
         case TranscriptAgentFinal(text=text, interrupted=interrupted):
             return f"agent: {text}" + (" [interrupted]" if interrupted else "")
         case MetricsTurn(turn=turn):
-            parts = [f"{label} {_ms(getattr(event, key))}" for key, label in _STAGES]
+            parts = [f"{_LABELS.get(key, key)} {_ms(getattr(event, key))}" for key in METRIC_KEYS]
             return f"turn {turn}: " + " | ".join(parts)
         case SessionEnded(reason=reason):
             return f"session ended: {reason}"

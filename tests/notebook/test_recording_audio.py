@@ -9,14 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nur_notebook.notebook.audio import (
-    Recorder,
-    float_to_pcm16,
-    pcm16_to_float,
-    read_wav,
-    resample,
-    to_pcm16_16k,
-)
+from nur_notebook.notebook.audio import Recorder, to_pcm16_16k
+from nur_notebook.protocol.pcm import float_to_pcm16, pcm16_to_float
+from nur_notebook.realtime.audio import read_wav
 
 
 def wav_bytes(samples: np.ndarray, *, rate: int, channels: int = 1, width: int = 2) -> bytes:
@@ -32,20 +27,6 @@ def wav_bytes(samples: np.ndarray, *, rate: int, channels: int = 1, width: int =
 def tone(freq: float, seconds: float, rate: int) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def test_resample_keeps_duration_and_pitch() -> None:
-    src = tone(440, 1.0, 24_000)
-    out = resample(src, 24_000, 16_000)
-    assert out.size == 16_000
-    spectrum = np.abs(np.fft.rfft(out))
-    assert abs(np.argmax(spectrum) * 16_000 / out.size - 440) < 2
-
-
-def test_pcm16_round_trip_and_clipping() -> None:
-    audio = np.array([0.0, 0.5, -0.5, 2.0, -2.0], dtype=np.float32)
-    back = pcm16_to_float(float_to_pcm16(audio))
-    assert np.allclose(back, [0.0, 0.5, -0.5, 1.0, -1.0], atol=1e-4)
 
 
 def test_wav_stereo_24k_becomes_16k_mono(tmp_path: Path) -> None:

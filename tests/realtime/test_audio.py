@@ -6,14 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nur_notebook.realtime.audio import (
-    float_to_pcm16,
-    pcm16_to_float,
-    read_wav,
-    resample,
-    wav_to_pcm16,
-    write_wav,
-)
+from nur_notebook.protocol.pcm import float_to_pcm16, pcm16_to_float
+from nur_notebook.realtime.audio import read_wav, wav_to_pcm16, write_wav
 
 
 def _tone(freq: float, rate: int, seconds: float) -> np.ndarray:
@@ -23,41 +17,6 @@ def _tone(freq: float, rate: int, seconds: float) -> np.ndarray:
 
 def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-
-
-@pytest.mark.parametrize(("src", "dst"), [(22_050, 16_000), (44_100, 16_000), (8_000, 16_000)])
-def test_a_tone_keeps_its_pitch_and_level(src: int, dst: int) -> None:
-    out = resample(_tone(440, src, 1.0), src, dst)
-    assert out.shape == (dst,)
-    expected = _tone(440, dst, 1.0)
-    inner = slice(200, -200)  # the edges see zero padding
-    assert np.max(np.abs(out[inner] - expected[inner])) < 1e-3
-
-
-def test_downsampling_removes_what_the_new_rate_cannot_hold() -> None:
-    # 10 kHz is above 16 kHz's Nyquist (8 kHz): it must not fold back as a 6 kHz tone.
-    out = resample(_tone(10_000, 44_100, 1.0), 44_100, 16_000)
-    assert _rms(out[200:-200]) < 0.01
-
-
-def test_same_rate_and_empty_input_pass_through() -> None:
-    x = _tone(100, 16_000, 0.1)
-    assert np.array_equal(resample(x, 16_000, 16_000), x)
-    assert resample(np.zeros(0, dtype=np.float32), 44_100, 16_000).size == 0
-
-
-def test_bad_rates_and_shapes_are_refused() -> None:
-    with pytest.raises(ValueError, match="positive"):
-        resample(np.zeros(4, dtype=np.float32), 0, 16_000)
-    with pytest.raises(ValueError, match="mono"):
-        resample(np.zeros((4, 2), dtype=np.float32), 8_000, 16_000)
-
-
-def test_pcm16_round_trip_and_clipping() -> None:
-    x = np.array([0.0, 0.5, -0.5, 2.0, -2.0], dtype=np.float32)
-    back = pcm16_to_float(float_to_pcm16(x))
-    assert np.allclose(back, [0.0, 0.5, -0.5, 1.0, -1.0], atol=1e-4)
-    assert pcm16_to_float(b"\x00\x40\x01").size == 1  # a trailing half sample is ignored
 
 
 def test_stereo_wav_at_another_rate_becomes_16k_mono_pcm(tmp_path: Path) -> None:

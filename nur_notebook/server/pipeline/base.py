@@ -17,13 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
+from nur_notebook.protocol.pcm import INPUT_RATE, Int16Audio, Samples
 
-Float32Audio = npt.NDArray[np.float32]
-Int16Audio = npt.NDArray[np.int16]
-
-INPUT_SAMPLE_RATE = 16_000
+Float32Audio = Samples
+INPUT_SAMPLE_RATE = INPUT_RATE
 
 
 class VAD(abc.ABC):

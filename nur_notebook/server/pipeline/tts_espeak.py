@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nur_notebook.protocol.pcm import Int16Audio
 from nur_notebook.server.pipeline import weights
-from nur_notebook.server.pipeline.base import TTS, Int16Audio, Voice
+from nur_notebook.server.pipeline.base import TTS, Voice
 from nur_notebook.server.pipeline.voices import SUPPORTED_LANGUAGES, VOICES
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2

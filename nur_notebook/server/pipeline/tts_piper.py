@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from nur_notebook.protocol.pcm import Int16Audio
 from nur_notebook.server.pipeline import weights
-from nur_notebook.server.pipeline.base import TTS, Int16Audio, Voice
+from nur_notebook.server.pipeline.base import TTS, Voice
 from nur_notebook.server.pipeline.voices import VOICES
 
 

@@ -2,8 +2,9 @@
 
 Piper speaks English for the neural voices of the catalog; eSpeak NG speaks the
 ``espeak_*`` voices and every language Piper lacks. Engines have their own sample
-rates, so :meth:`RouterTTS.rate_for` tells the runtime which rate a (voice, language)
-pair comes out at; :attr:`sample_rate` is Piper's (both are 22.05 kHz today).
+rates: the session runtime resamples from :attr:`sample_rate` (Piper's), which holds
+because both engines speak at 22.05 kHz today; :meth:`RouterTTS.rate_for` says which
+rate a (voice, language) pair really comes out at.
 
     >>> tts = RouterTTS(piper=PiperTTS.load(), espeak=EspeakTTS.load())  # doctest: +SKIP
     >>> tts.synthesize("Bonjour.", voice_id="joe", language="fr")  # doctest: +SKIP
@@ -11,7 +12,8 @@ pair comes out at; :attr:`sample_rate` is Piper's (both are 22.05 kHz today).
 
 from __future__ import annotations
 
-from nur_notebook.server.pipeline.base import TTS, Int16Audio, Voice
+from nur_notebook.protocol.pcm import Int16Audio
+from nur_notebook.server.pipeline.base import TTS, Voice
 from nur_notebook.server.pipeline.voices import VOICES, find_voice
 
 

@@ -1,4 +1,4 @@
-"""Agent audio on its way out: resampling and real-time pacing with played tracking.
+"""Agent audio on its way out: real-time pacing with played tracking.
 
 The runtime sends audio a little ahead of real time (``lead_s``) so the client never
 starves, yet the server always knows how much the user has actually heard: that is
@@ -11,27 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
-Int16Audio = npt.NDArray[np.int16]
-
-
-def resample(pcm: Int16Audio, *, src_rate: int, dst_rate: int) -> Int16Audio:
-    """Mono int16 audio at ``src_rate`` converted to ``dst_rate`` (linear interpolation)."""
-    if src_rate <= 0 or dst_rate <= 0:
-        raise ValueError("sample rates must be positive")
-    if src_rate == dst_rate or pcm.size == 0:
-        return pcm.astype(np.int16, copy=False)
-    n_out = max(1, round(pcm.size * dst_rate / src_rate))
-    positions = np.arange(n_out, dtype=np.float64) * (src_rate / dst_rate)
-    out = np.interp(positions, np.arange(pcm.size, dtype=np.float64), pcm.astype(np.float64))
-    return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
-
-
-def pcm16_to_float(pcm: bytes) -> npt.NDArray[np.float32]:
-    """PCM16 LE bytes as float32 in [-1, 1]."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+# Agent audio is resampled piece by piece, so linearly (no ringing at the piece edges); the
+# resampler lives in protocol.pcm and keeps its old name here for the responder.
+from nur_notebook.protocol.pcm import resample_linear as resample
 
 
 @dataclass
@@ -46,7 +28,7 @@ class SpokenSegment:
 class PlayoutClock:
     """The output timeline of one response: what was sent, what has been heard.
 
-    ``schedule`` says how long to wait before sending the next chunk so the sender
+    ``delay_before`` says how long to wait before sending the next chunk so the sender
     stays at most ``lead_s`` ahead of real time.
     """
 
@@ -100,3 +82,6 @@ class PlayoutClock:
                     parts.append(" ".join(heard) + "...")
             break
         return " ".join(parts)
+
+
+__all__ = ["PlayoutClock", "SpokenSegment", "resample"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nur_notebook.protocol.pcm import pcm16_to_float
 from nur_notebook.protocol.settings import TurnDetection
 from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, VAD, Float32Audio
-from nur_notebook.server.realtime.audio_out import pcm16_to_float
 from nur_notebook.server.realtime.turns import TurnConfig, TurnDetector
 
 #: Most audio one turn may hold (push-to-talk without a commit): 60 s.
@@ -124,9 +124,6 @@ class Listener:
         self._chunks.clear()
         self._first = self._total
         self._detector.reset()
-
-    def last_voiced_at(self) -> float:
-        return self._last_voiced_at
 
     def _ms(self, sample: int) -> int:
         return sample * 1000 // INPUT_SAMPLE_RATE

@@ -44,15 +44,6 @@ CREATE TABLE IF NOT EXISTS rt_session_state (
 );
 """
 
-_METRIC_FIELDS = (
-    "voice_to_voice_ms",
-    "stt_ms",
-    "llm_first_token_ms",
-    "llm_first_sentence_ms",
-    "tool_ms",
-    "tts_first_audio_ms",
-)
-
 
 def _iso(stamp: float) -> str:
     return datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z")
@@ -119,7 +110,7 @@ class TranscriptStore:
                     ),
                 )
             case ev.MetricsTurn(turn=turn):
-                body = {name: getattr(event, name) for name in _METRIC_FIELDS}
+                body = {name: getattr(event, name) for name in ev.METRIC_KEYS}
                 self._write(
                     "INSERT OR REPLACE INTO rt_turn_metrics VALUES (?, ?, ?, ?)",
                     (session_id, turn, json.dumps(body), now),
@@ -170,12 +161,6 @@ class TranscriptStore:
             "SELECT body FROM rt_events WHERE session_id = ? ORDER BY seq", (session_id,)
         )
         return [ev.decode_server_event(row["body"]) for row in rows]
-
-    def last_seq(self, session_id: str) -> int:
-        rows = self._rows(
-            "SELECT COALESCE(MAX(seq), 0) AS s FROM rt_events WHERE session_id = ?", (session_id,)
-        )
-        return int(rows[0]["s"])
 
     def transcript(self, session_id: str) -> dict[str, Any]:
         """The body of ``GET /v1/sessions/{id}/transcript``."""
