@@ -8,7 +8,6 @@ conversations, stops a local server this kernel started, and removes the magics.
 from __future__ import annotations
 
 import atexit
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,6 @@ class _Progress:
 
     def __init__(self) -> None:
         self._handle: Any = None
-        self._started = time.monotonic()
 
     def __call__(self, message: str) -> None:
         from IPython import display as ipython_display

@@ -26,11 +26,6 @@ def new_id(prefix: str, *, length: int = _RANDOM_CHARS) -> str:
     return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(length))}"
 
 
-def has_prefix(value: str, prefix: str) -> bool:
-    """Whether ``value`` looks like an identifier of the given type (a cheap pre-check)."""
-    return value.startswith(f"{prefix}_") and len(value) > len(prefix) + 1
-
-
 def iso_utc(epoch_seconds: float) -> str:
     """Format a Unix time as ISO 8601 UTC with a ``Z`` suffix, to the second."""
     moment = datetime.fromtimestamp(int(epoch_seconds), tz=UTC)

@@ -62,10 +62,6 @@ class TurnDetector:
         return self._speaking
 
     @property
-    def frames_seen(self) -> int:
-        return self._frames
-
-    @property
     def last_voiced_frame(self) -> int:
         """Index of the last frame at or above the threshold (-1 before any)."""
         return self._last_voiced
