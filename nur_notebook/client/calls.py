@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NotRequired, Required, TypedDict, TypeVar
 from urllib.parse import quote
 
 from nur_notebook.client.types import Agent, AgentDeleted, Page, Session, Tool, Voice
@@ -62,16 +62,35 @@ def _tool_json(tool: ToolLike) -> dict[str, Any]:
     return tool.to_dict() if isinstance(tool, Tool) else dict(tool)
 
 
+class AgentParams(TypedDict, total=False):
+    """The arguments of ``agents.create`` (sync and async alike)."""
+
+    name: Required[str]
+    voice_id: Required[str]
+    system_prompt: Required[str]
+    language: NotRequired[str]
+    tools: NotRequired[Sequence[ToolLike] | None]
+    max_turns: NotRequired[int]
+
+
+class SessionParams(TypedDict, total=False):
+    """The arguments of ``agents.sessions.create`` (sync and async alike)."""
+
+    agent_id: Required[str]
+    metadata: NotRequired[Mapping[str, Any] | None]
+    initial_message: NotRequired[str | None]
+
+
 def create_agent(
     *,
     name: str,
     voice_id: str,
     system_prompt: str,
-    language: str,
-    tools: Sequence[ToolLike] | None,
-    max_turns: int,
+    language: str = "en",
+    tools: Sequence[ToolLike] | None = None,
+    max_turns: int = 50,
 ) -> Call[Agent]:
-    """``POST /v1/agents/create``."""
+    """``POST /v1/agents/create``: an agent with a persona, a voice and optional tools."""
     body: dict[str, Any] = {
         "name": name,
         "voice_id": voice_id,
@@ -108,7 +127,10 @@ def delete_agent(agent_id: str) -> Call[AgentDeleted]:
 
 
 def create_session(
-    *, agent_id: str, metadata: Mapping[str, Any] | None, initial_message: str | None
+    *,
+    agent_id: str,
+    metadata: Mapping[str, Any] | None = None,
+    initial_message: str | None = None,
 ) -> Call[Session]:
     """``POST /v1/agents/{agent_id}/sessions``."""
     body: dict[str, Any] = {}

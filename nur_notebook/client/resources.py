@@ -1,100 +1,93 @@
 """Resource namespaces: ``agents``, ``agents.sessions``, ``sessions``, ``voices``.
 
-Each method builds a ``Call`` with the pure functions in ``calls.py`` and hands it to the
-client, so the sync and async twins stay one line each.
+Each method builds a ``Call`` with the pure functions in ``calls.py`` (which also hold
+the parameters, as typed dicts) and hands it to its client, so the sync and async twins
+stay one line each. A namespace knows its client only as a :class:`Requester` (or
+:class:`AsyncRequester`): whatever sends a ``Call``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Unpack
 
 from nur_notebook.client import calls
 from nur_notebook.client.types import Agent, AgentDeleted, Page, Session, Voice
 
 if TYPE_CHECKING:
-    from nur_notebook.client.client import AsyncNurClient, NurClient
     from nur_notebook.realtime import AsyncSessionConnection, SessionConnection
+    from nur_notebook.realtime.session import ConnectOptions
+
+T = TypeVar("T")
 
 #: Page size ``iter_all`` asks for (the API's maximum).
 MAX_PAGE_SIZE = 100
 
 
-class AgentSessions:
-    """``client.agents.sessions``: start sessions with an agent."""
+class _Configured(Protocol):
+    @property
+    def api_key(self) -> str: ...
 
-    def __init__(self, client: NurClient) -> None:
+    @property
+    def base_url(self) -> str: ...
+
+
+class Requester(_Configured, Protocol):
+    """What a blocking namespace needs from its client."""
+
+    def request(self, call: calls.Call[T]) -> T: ...
+
+
+class AsyncRequester(_Configured, Protocol):
+    """What an asyncio namespace needs from its client."""
+
+    async def request(self, call: calls.Call[T]) -> T: ...
+
+
+C = TypeVar("C", bound=_Configured)
+
+
+class _Namespace(Generic[C]):
+    """A namespace of one client: :class:`Requester` or :class:`AsyncRequester`."""
+
+    _client: C
+
+    def __init__(self, client: C) -> None:
         self._client = client
 
-    def create(
-        self,
-        *,
-        agent_id: str,
-        metadata: Mapping[str, Any] | None = None,
-        initial_message: str | None = None,
-    ) -> Session:
-        """Start a session; its ``websocket_url`` is where the conversation happens."""
-        call = calls.create_session(
-            agent_id=agent_id, metadata=metadata, initial_message=initial_message
-        )
-        return self._client.request(call)
+
+class AgentSessions(_Namespace[Requester]):
+    """``client.agents.sessions``: start sessions with an agent."""
+
+    def create(self, **params: Unpack[calls.SessionParams]) -> Session:
+        """Start a session (``agent_id``, optional ``metadata`` and ``initial_message``);
+        its ``websocket_url`` is where the conversation happens."""
+        return self._client.request(calls.create_session(**params))
 
     def connect(
-        self,
-        session: Session | str,
-        *,
-        tools: Mapping[str, Callable[..., Any]] | None = None,
-        last_seq: int | None = None,
-        resume_token: str | None = None,
-        **options: Any,
+        self, session: Session | str, **options: Unpack[ConnectOptions]
     ) -> SessionConnection:
         """Open the session's WebSocket, for ``with``: a blocking event iterator plus
         ``send_audio``/``send_text``/``commit``/``cancel``; ``tools`` answer tool calls;
         it reconnects and resumes on its own (see ``nur_notebook.realtime``)."""
         from nur_notebook.realtime.session import connect_blocking  # websockets only when used
 
-        return connect_blocking(
-            self._client,
-            session,
-            tools=tools,
-            last_seq=last_seq,
-            resume_token=resume_token,
-            **options,
-        )
+        return connect_blocking(self._client, session, **options)
 
 
-class Agents:
+class Agents(_Namespace[Requester]):
     """``client.agents``: create, list, retrieve and delete agents."""
-
-    def __init__(self, client: NurClient) -> None:
-        self._client = client
 
     @cached_property
     def sessions(self) -> AgentSessions:
         """Sessions of agents."""
         return AgentSessions(self._client)
 
-    def create(
-        self,
-        *,
-        name: str,
-        voice_id: str,
-        system_prompt: str,
-        language: str = "en",
-        tools: Sequence[calls.ToolLike] | None = None,
-        max_turns: int = 50,
-    ) -> Agent:
-        """Create an agent with a persona, a voice and optional tools."""
-        call = calls.create_agent(
-            name=name,
-            voice_id=voice_id,
-            system_prompt=system_prompt,
-            language=language,
-            tools=tools,
-            max_turns=max_turns,
-        )
-        return self._client.request(call)
+    def create(self, **params: Unpack[calls.AgentParams]) -> Agent:
+        """Create an agent: ``name``, ``voice_id``, ``system_prompt``, optional
+        ``language`` ("en"), ``tools`` and ``max_turns`` (50)."""
+        return self._client.request(calls.create_agent(**params))
 
     def list(self, *, limit: int = 20, offset: int = 0) -> Page[Agent]:
         """One page of agents (``limit`` 1..100); ``page.next_offset`` fetches the next."""
@@ -117,11 +110,8 @@ class Agents:
         return self._client.request(calls.delete_agent(agent_id))
 
 
-class Sessions:
+class Sessions(_Namespace[Requester]):
     """``client.sessions``: sessions by id."""
-
-    def __init__(self, client: NurClient) -> None:
-        self._client = client
 
     def retrieve(self, session_id: str) -> Session:
         """One session by id, with its current status."""
@@ -132,91 +122,45 @@ class Sessions:
         return self._client.request(calls.session_transcript(session_id))
 
 
-class Voices:
+class Voices(_Namespace[Requester]):
     """``client.voices``: the voices agents may use."""
-
-    def __init__(self, client: NurClient) -> None:
-        self._client = client
 
     def list(self) -> list[Voice]:
         """Every voice, with the languages it speaks."""
         return self._client.request(calls.list_voices())
 
 
-class AsyncAgentSessions:
+class AsyncAgentSessions(_Namespace[AsyncRequester]):
     """``client.agents.sessions`` of ``AsyncNurClient``."""
 
-    def __init__(self, client: AsyncNurClient) -> None:
-        self._client = client
-
-    async def create(
-        self,
-        *,
-        agent_id: str,
-        metadata: Mapping[str, Any] | None = None,
-        initial_message: str | None = None,
-    ) -> Session:
-        """Start a session; its ``websocket_url`` is where the conversation happens."""
-        call = calls.create_session(
-            agent_id=agent_id, metadata=metadata, initial_message=initial_message
-        )
-        return await self._client.request(call)
+    async def create(self, **params: Unpack[calls.SessionParams]) -> Session:
+        """Start a session (``agent_id``, optional ``metadata`` and ``initial_message``);
+        its ``websocket_url`` is where the conversation happens."""
+        return await self._client.request(calls.create_session(**params))
 
     def connect(
-        self,
-        session: Session | str,
-        *,
-        tools: Mapping[str, Callable[..., Any]] | None = None,
-        last_seq: int | None = None,
-        resume_token: str | None = None,
-        **options: Any,
+        self, session: Session | str, **options: Unpack[ConnectOptions]
     ) -> AsyncSessionConnection:
         """Open the session's WebSocket, for ``async with``: an async event iterator plus
         ``send_audio``/``send_text``/``commit``/``cancel``; ``tools`` answer tool calls;
         it reconnects and resumes on its own (see ``nur_notebook.realtime``)."""
         from nur_notebook.realtime.session import connect_async  # websockets only when used
 
-        return connect_async(
-            self._client,
-            session,
-            tools=tools,
-            last_seq=last_seq,
-            resume_token=resume_token,
-            **options,
-        )
+        return connect_async(self._client, session, **options)
 
 
-class AsyncAgents:
+class AsyncAgents(_Namespace[AsyncRequester]):
     """``client.agents`` of ``AsyncNurClient``."""
-
-    def __init__(self, client: AsyncNurClient) -> None:
-        self._client = client
 
     @cached_property
     def sessions(self) -> AsyncAgentSessions:
         """Sessions of agents."""
         return AsyncAgentSessions(self._client)
 
-    async def create(
-        self,
-        *,
-        name: str,
-        voice_id: str,
-        system_prompt: str,
-        language: str = "en",
-        tools: Sequence[calls.ToolLike] | None = None,
-        max_turns: int = 50,
-    ) -> Agent:
-        """Create an agent with a persona, a voice and optional tools."""
-        call = calls.create_agent(
-            name=name,
-            voice_id=voice_id,
-            system_prompt=system_prompt,
-            language=language,
-            tools=tools,
-            max_turns=max_turns,
-        )
-        return await self._client.request(call)
+    async def create(self, **params: Unpack[calls.AgentParams]) -> Agent:
+        """Create an agent: ``name``, ``voice_id``, ``system_prompt``, optional
+        ``language`` ("en"), ``tools`` and ``max_turns`` (50)."""
+        return await self._client.request(calls.create_agent(**params))
 
     async def list(self, *, limit: int = 20, offset: int = 0) -> Page[Agent]:
         """One page of agents (``limit`` 1..100); ``page.next_offset`` fetches the next."""
@@ -240,11 +184,8 @@ class AsyncAgents:
         return await self._client.request(calls.delete_agent(agent_id))
 
 
-class AsyncSessions:
+class AsyncSessions(_Namespace[AsyncRequester]):
     """``client.sessions`` of ``AsyncNurClient``."""
-
-    def __init__(self, client: AsyncNurClient) -> None:
-        self._client = client
 
     async def retrieve(self, session_id: str) -> Session:
         """One session by id, with its current status."""
@@ -255,11 +196,8 @@ class AsyncSessions:
         return await self._client.request(calls.session_transcript(session_id))
 
 
-class AsyncVoices:
+class AsyncVoices(_Namespace[AsyncRequester]):
     """``client.voices`` of ``AsyncNurClient``."""
-
-    def __init__(self, client: AsyncNurClient) -> None:
-        self._client = client
 
     async def list(self) -> list[Voice]:
         """Every voice, with the languages it speaks."""

@@ -8,8 +8,9 @@ in websockets.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from nur_notebook.realtime.blocking import SessionConnection
@@ -57,43 +58,34 @@ def session_websocket_url(session: Any, *, base_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, f"{path}/v1/sessions/{quote(session_id)}", "", ""))
 
 
+class ConnectOptions(TypedDict, total=False):
+    """Options of a session connection besides its URL and key (see
+    ``AsyncSessionConnection``): ``tools`` answer tool calls; ``last_seq`` and
+    ``resume_token`` resume an earlier connection."""
+
+    tools: Mapping[str, ToolFunction] | None
+    last_seq: int | None
+    resume_token: str | None
+    # Reconnecting
+    reconnect: bool
+    max_reconnect_attempts: int
+    # Timeouts, in seconds
+    open_timeout: float
+    ready_timeout: float
+    rng: random.Random | None
+
+
 def connect_async(
-    client: _ClientLike,
-    session: Any,
-    *,
-    tools: Mapping[str, ToolFunction] | None = None,
-    last_seq: int | None = None,
-    resume_token: str | None = None,
-    **options: Any,
+    client: _ClientLike, session: Any, **options: Unpack[ConnectOptions]
 ) -> AsyncSessionConnection:
     """An (unopened) ``AsyncSessionConnection``: use it with ``async with``."""
     url = session_websocket_url(session, base_url=_base_url(client))
-    return AsyncSessionConnection(
-        url,
-        api_key=client.api_key,
-        tools=tools,
-        last_seq=last_seq,
-        resume_token=resume_token,
-        **options,
-    )
+    return AsyncSessionConnection(url, api_key=client.api_key, **options)
 
 
 def connect_blocking(
-    client: _ClientLike,
-    session: Any,
-    *,
-    tools: Mapping[str, ToolFunction] | None = None,
-    last_seq: int | None = None,
-    resume_token: str | None = None,
-    **options: Any,
+    client: _ClientLike, session: Any, **options: Unpack[ConnectOptions]
 ) -> SessionConnection:
     """An (unopened) blocking ``SessionConnection``: use it with ``with``."""
     url = session_websocket_url(session, base_url=_base_url(client))
-    return SessionConnection(
-        url,
-        api_key=client.api_key,
-        tools=tools,
-        last_seq=last_seq,
-        resume_token=resume_token,
-        **options,
-    )
+    return SessionConnection(url, api_key=client.api_key, **options)
