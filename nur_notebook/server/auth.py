@@ -23,7 +23,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from nur_notebook.server.errors import unauthorized
+from nur_notebook.server.api_error import unauthorized
 from nur_notebook.server.ids import ACCOUNT_PREFIX, KEY_PREFIX, new_id
 from nur_notebook.server.store import ApiKeyRecord, Store
 

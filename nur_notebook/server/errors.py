@@ -20,62 +20,13 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nur_notebook.server.api_error import API_ERROR, ApiError, invalid, not_found
+from nur_notebook.server.auth import check_authorization
 from nur_notebook.server.ids import REQUEST_PREFIX, new_id
 
 log = logging.getLogger(__name__)
 
-INVALID_REQUEST = "invalid_request_error"
-AUTHENTICATION = "authentication_error"
-NOT_FOUND = "not_found_error"
-API_ERROR = "api_error"
-
 REQUEST_ID_HEADER = "x-request-id"
-
-
-class ApiError(Exception):
-    """An error the API reports to the caller as JSON (raise it from any route)."""
-
-    def __init__(
-        self,
-        status_code: int,
-        message: str,
-        *,
-        error_type: str = INVALID_REQUEST,
-        code: str,
-        param: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-        self.type = error_type
-        self.code = code
-        self.param = param
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body of the response."""
-        return {
-            "error": {
-                "type": self.type,
-                "code": self.code,
-                "message": self.message,
-                "param": self.param,
-            }
-        }
-
-
-def invalid(message: str, *, code: str, param: str | None = None) -> ApiError:
-    """A 400 for a request the server will not accept."""
-    return ApiError(400, message, code=code, param=param)
-
-
-def not_found(message: str, *, code: str, param: str | None = None) -> ApiError:
-    """A 404; also what another account's objects look like."""
-    return ApiError(404, message, error_type=NOT_FOUND, code=code, param=param)
-
-
-def unauthorized(message: str, *, code: str) -> ApiError:
-    """A 401 for a missing, malformed, unknown or revoked API key."""
-    return ApiError(401, message, error_type=AUTHENTICATION, code=code)
 
 
 # Pydantic error types -> our error codes. Anything unlisted is "invalid_value".
@@ -154,8 +105,6 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     if request.url.path.startswith("/v1/"):
         # FastAPI parses a JSON body before it runs the auth dependency: answer an
         # unauthenticated request with its 401 rather than with what is wrong in its body.
-        from nur_notebook.server.auth import check_authorization  # auth imports this module
-
         try:
             check_authorization(request.app.state.store, request.headers.get("authorization"))
         except ApiError as error:

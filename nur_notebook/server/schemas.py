@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from nur_notebook.server.errors import invalid
+from nur_notebook.server.api_error import invalid
 
 MAX_TOOLS = 64
 MAX_METADATA_KEYS = 50

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Request, WebSocket
 from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
 from nur_notebook.protocol.events import encode_event
+from nur_notebook.server.api_error import not_found
 from nur_notebook.server.auth import CurrentAccount, authenticate_bearer
-from nur_notebook.server.errors import not_found
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.hub import SessionHub
 from nur_notebook.server.realtime.runtime import SessionRuntime

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from nur_notebook.server.api_error import invalid, not_found
 from nur_notebook.server.auth import CurrentAccount
-from nur_notebook.server.errors import invalid, not_found
 from nur_notebook.server.ids import iso_utc
 from nur_notebook.server.pipeline.voices import SUPPORTED_LANGUAGES, find_voice
 from nur_notebook.server.routes.common import ERROR_RESPONSES, hooks_of, store_of

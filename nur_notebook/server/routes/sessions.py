@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from nur_notebook.server.api_error import invalid, not_found
 from nur_notebook.server.auth import CurrentAccount
-from nur_notebook.server.errors import invalid, not_found
 from nur_notebook.server.ids import iso_utc
 from nur_notebook.server.routes.agents import agent_not_found
 from nur_notebook.server.routes.common import ERROR_RESPONSES, config_of, store_of
