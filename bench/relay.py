@@ -64,7 +64,8 @@ FRAME_BYTES = 1024  # 32 ms of 16 kHz PCM16, what the widget sends
 
 KERNEL_CELL = """\
 import asyncio, os, threading, time
-from nur_notebook.notebook.bridge import SessionBridge, bridge_loop
+from nur_notebook.notebook.bridge import SessionBridge
+from nur_notebook.notebook.kernel_loop import KERNEL
 from nur_notebook.notebook.widget import ConversationWidget
 from nur_notebook.realtime.connection import AsyncSessionConnection
 
@@ -97,7 +98,7 @@ async def _agent_voice(seconds, ping):
             await asyncio.sleep(delay)
 
 def agent_voice(seconds, ping=False):
-    asyncio.run_coroutine_threadsafe(_agent_voice(seconds, ping), bridge_loop())
+    asyncio.run_coroutine_threadsafe(_agent_voice(seconds, ping), KERNEL.loop)
 
 w
 """

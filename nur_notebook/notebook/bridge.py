@@ -22,13 +22,27 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Literal
+
+from nur_notebook.client.types import Session
+from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop
+from nur_notebook.notebook.relay_socket import on_loop
+from nur_notebook.notebook.session_api import SessionClient, SessionEvent, SessionLink
+from nur_notebook.protocol.events import Error
+from nur_notebook.realtime.errors import SessionClosedError, SessionConnectionError
+from nur_notebook.realtime.events import ResponseAudio
+from nur_notebook.realtime.tools import ToolFunction
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[Any], None]
+#: What the bridge hands on: the session's events, and its own ``error`` events.
+EventHandler = Callable[[SessionEvent | Error], None]
 AudioHandler = Callable[[bytes, int, int], None]
-Send = tuple[Literal["audio", "text", "commit", "cancel", "end", "close"], Any]
+Send = (
+    tuple[Literal["audio"], bytes]
+    | tuple[Literal["text"], str]
+    | tuple[Literal["commit", "cancel", "end", "close"], None]
+)
 
 
 class Outbox:
@@ -71,42 +85,6 @@ class Outbox:
 #: How long ``end()`` lets the server confirm before the socket is closed anyway.
 END_GRACE_S = 5.0
 
-_loop: asyncio.AbstractEventLoop | None = None
-_loop_lock = threading.Lock()
-
-
-def bridge_loop() -> asyncio.AbstractEventLoop:
-    """The kernel's relay loop, started on first use in a daemon thread."""
-    global _loop
-    with _loop_lock:
-        if _loop is None or _loop.is_closed():
-            loop = asyncio.new_event_loop()
-            ready = threading.Event()
-
-            def run() -> None:
-                asyncio.set_event_loop(loop)
-                loop.call_soon(ready.set)
-                loop.run_forever()
-
-            threading.Thread(target=run, name="nur-session-bridge", daemon=True).start()
-            ready.wait()
-            _loop = loop
-        return _loop
-
-
-def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether the caller runs on ``loop``'s thread, inside the loop."""
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
-
-
-def _event_type(event: Any) -> str:
-    if isinstance(event, dict):
-        return str(event.get("type", ""))
-    return str(getattr(event, "type", ""))
-
 
 class SessionBridge:
     """Relays one conversation: widget -> session socket, session events -> callbacks.
@@ -118,12 +96,13 @@ class SessionBridge:
 
     def __init__(
         self,
-        client: Any,
-        session: Any,
+        client: SessionClient,
+        session: Session | str,
         *,
-        tools: Mapping[str, Callable[..., Any]] | None = None,
+        tools: Mapping[str, ToolFunction] | None = None,
         on_event: EventHandler,
         on_audio: AudioHandler,
+        kernel: KernelLoop = KERNEL,
         # Limits
         max_queued_frames: int = 250,
     ) -> None:
@@ -132,7 +111,7 @@ class SessionBridge:
         self._tools = dict(tools or {})
         self._on_event = on_event
         self._on_audio = on_audio
-        self._loop = bridge_loop()
+        self._loop = kernel.loop
         self._outbox = Outbox(max_audio=max_queued_frames)
         self._wake: asyncio.Event | None = None
         self._closed = threading.Event()
@@ -230,67 +209,68 @@ class SessionBridge:
             raise
         except Exception as exc:
             self.error = exc
-            self._emit({"type": "error", "fatal": True, **_describe(exc)})
+            self._emit(_error_event(exc, fatal=True))
         finally:
             self._closed.set()
 
-    async def _send_loop(self, conn: Any) -> None:
+    async def _send_loop(self, conn: SessionLink) -> None:
         assert self._wake is not None
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._outbox:
-                kind, value = self._outbox.get()
+                item = self._outbox.get()
                 try:
-                    if kind == "audio":
-                        await conn.send_audio(value)
-                    elif kind == "text":
-                        await conn.send_text(value)
-                    elif kind == "commit":
-                        await conn.commit()
-                    elif kind == "cancel":
-                        await conn.cancel()
-                    elif kind == "end":
-                        await conn.end()  # the server answers session.ended, then closes
-                        self._loop.call_later(END_GRACE_S, self._force_close, conn)
-                        return
-                    elif kind == "close":
-                        await conn.close()
-                        return
+                    match item:
+                        case ("audio", pcm):
+                            await conn.send_audio(pcm)
+                        case ("text", text):
+                            await conn.send_text(text)
+                        case ("commit", _):
+                            await conn.commit()
+                        case ("cancel", _):
+                            await conn.cancel()
+                        case ("end", _):
+                            await conn.end()  # the server answers session.ended, then closes
+                            self._loop.call_later(END_GRACE_S, self._force_close, conn)
+                            return
+                        case ("close", _):
+                            await conn.close()
+                            return
                 except Exception as exc:  # a failed send is reported, the relay goes on
-                    log.warning("session bridge: %s failed: %s", kind, exc)
-                    if kind != "audio":
-                        self._emit({"type": "error", "fatal": False, **_describe(exc)})
+                    log.warning("session bridge: %s failed: %s", item[0], exc)
+                    if item[0] != "audio":
+                        self._emit(_error_event(exc, fatal=False))
 
-    def _force_close(self, conn: Any) -> None:
+    def _force_close(self, conn: SessionLink) -> None:
         if not self._closed.is_set():  # the server never confirmed the end
             self._loop.create_task(conn.close())
 
-    def _deliver(self, event: Any) -> None:
-        if _event_type(event) == "response.audio":
+    def _deliver(self, event: SessionEvent) -> None:
+        if isinstance(event, ResponseAudio):
             if not event.pcm:  # an empty closing frame (the "last" flag) carries no sound
                 return
             try:
-                self._on_audio(bytes(event.pcm), int(event.sample_rate), int(event.generation))
+                self._on_audio(bytes(event.pcm), event.sample_rate, event.generation)
             except Exception:
                 log.exception("session bridge: the audio callback failed")
             return
         self._emit(event)
 
-    def _emit(self, event: Any) -> None:
+    def _emit(self, event: SessionEvent | Error) -> None:
         try:
             self._on_event(event)
         except Exception:
-            log.exception("session bridge: the event callback failed on %s", _event_type(event))
+            log.exception("session bridge: the event callback failed on %s", event.type)
 
 
-def _describe(exc: BaseException) -> dict[str, str]:
-    """An ``error`` event's code and message for a failure to reach or keep the session."""
-    from nur_notebook.realtime.errors import SessionClosedError, SessionConnectionError
-
+def _error_event(exc: BaseException, *, fatal: bool) -> Error:
+    """The ``error`` event for a failure to reach or keep the session."""
     message = str(exc) or type(exc).__name__
     if isinstance(exc, SessionClosedError):
-        return {"code": "session_closed", "message": message}
-    if isinstance(exc, (SessionConnectionError, OSError, TimeoutError)):
-        return {"code": "server_unreachable", "message": message}
-    return {"code": "connection_failed", "message": message}
+        code = "session_closed"
+    elif isinstance(exc, (SessionConnectionError, OSError, TimeoutError)):
+        code = "server_unreachable"
+    else:
+        code = "connection_failed"
+    return Error(code=code, message=message, fatal=fatal)

@@ -18,9 +18,15 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from nur_notebook.notebook.local_server import LocalServer, fetch_status
+from nur_notebook.notebook.health import Health, fetch_health
+from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop
+from nur_notebook.notebook.local_server import PROBE_TIMEOUT, LocalServer
+
+if TYPE_CHECKING:
+    from nur_notebook.client import AsyncNurClient, NurClient
+    from nur_notebook.notebook.conversation import Conversation
 
 API_KEY_ENV = "NUR_API_KEY"
 BASE_URL_ENV = "NUR_BASE_URL"
@@ -42,12 +48,14 @@ class NurContext:
     #: Versions made per agent NAME in this kernel (re-running a cell adds one).
     versions: dict[str, int] = field(default_factory=dict)
     #: The live conversation of each agent NAME (a new version supersedes it).
-    conversations: dict[str, Any] = field(default_factory=dict)
-    _client: Any = None
-    _async_client: Any = None
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    #: The loop the kernel's session connections and relay socket run on.
+    kernel: KernelLoop = KERNEL
+    _client: NurClient | None = None
+    _async_client: AsyncNurClient | None = None
 
     @property
-    def client(self) -> Any:
+    def client(self) -> NurClient:
         """The blocking REST client (``NurClient``)."""
         if self._client is None:
             from nur_notebook.client import NurClient
@@ -56,7 +64,7 @@ class NurContext:
         return self._client
 
     @property
-    def async_client(self) -> Any:
+    def async_client(self) -> AsyncNurClient:
         """The asyncio client whose ``agents.sessions.connect`` the session bridge uses."""
         if self._async_client is None:
             from nur_notebook.client import AsyncNurClient
@@ -99,7 +107,7 @@ def connect(*, progress: Callable[[str], None] | None = None) -> NurContext:
 
             base_url = str(NurClient(api_key=api_key).base_url).rstrip("/")
         context = NurContext(mode="hosted", base_url=base_url, api_key=api_key)
-        context.engines = engine_names(fetch_status(base_url, api_key=api_key))
+        context.engines = Health.parse(fetch_health(base_url, timeout=PROBE_TIMEOUT)).names
         return context
     server = LocalServer()
     info = server.start(progress=report)
@@ -108,53 +116,20 @@ def connect(*, progress: Callable[[str], None] | None = None) -> NurContext:
         mode="local", base_url=info.base_url, api_key=server.api_key(), server=server
     )
     status = wait_for_engines(context, progress=report)
-    context.engines = engine_names(status)
-    context.engine_problem = engine_problem(status)
+    context.engines = status.names
+    context.engine_problem = status.problem
     return context
-
-
-def engine_names(status: dict[str, Any]) -> dict[str, str]:
-    """``stage -> engine name`` from a server status document (empty if it has none)."""
-    engines = status.get("engines")
-    if not isinstance(engines, dict):
-        return {}
-    names = engines.get("names", engines)
-    if not isinstance(names, dict):
-        return {}
-    return {str(k): str(v) for k, v in names.items() if isinstance(v, str) and k != "state"}
-
-
-def engine_state(status: dict[str, Any]) -> str | None:
-    """``loading``, ``ready``, ``failed``, ... if the status document says."""
-    engines = status.get("engines")
-    if isinstance(engines, dict) and isinstance(engines.get("state"), str):
-        return str(engines["state"])
-    state = status.get("engines_state")
-    return str(state) if isinstance(state, str) else None
-
-
-def engine_problem(status: dict[str, Any]) -> str:
-    """A short note when the server's engines cannot serve sessions, else ""."""
-    state = engine_state(status)
-    if state == "disabled":
-        return "speech engines off: REST only"
-    if state == "failed":
-        detail = status.get("engines", {}).get("error") or "see %nur server logs"
-        return f"the speech engines failed to load: {detail}"
-    if state == "loading":
-        return "speech engines still loading"
-    return ""
 
 
 def wait_for_engines(
     context: NurContext, *, progress: Callable[[str], None], timeout: float = ENGINE_WAIT_TIMEOUT
-) -> dict[str, Any]:
-    """Poll the server's status while its engines load, reporting progress; returns the
-    last status document. A server that reports no engine state is taken as ready."""
+) -> Health:
+    """Poll the server's ``/health`` while its engines load, reporting progress; returns
+    what it said last. A server that reports no engine state is taken as ready."""
     started = time.monotonic()
     while True:
-        status = fetch_status(context.base_url, api_key=context.api_key)
-        if engine_state(status) != "loading":
+        status = Health.parse(fetch_health(context.base_url, timeout=PROBE_TIMEOUT))
+        if status.state != "loading":
             return status
         elapsed = time.monotonic() - started
         if elapsed > timeout:

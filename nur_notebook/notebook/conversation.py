@@ -21,16 +21,24 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy.typing as npt
 
+from nur_notebook.client.types import Session
 from nur_notebook.notebook import reprs
 from nur_notebook.notebook.audio import Recorder, to_pcm16_16k
 from nur_notebook.notebook.bridge import SessionBridge
+from nur_notebook.notebook.errors import ConversationEndedError, ConversationTimeoutError
+from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop
+from nur_notebook.notebook.session_api import SessionClient, SessionEvent
 from nur_notebook.notebook.state import ConversationState, Field
 from nur_notebook.notebook.tools import Tool
+from nur_notebook.protocol.events import Error, ResponseInterrupted, SessionEnded
 from nur_notebook.protocol.pcm import FRAME_MS, INPUT_RATE, recording_as_turn
+
+if TYPE_CHECKING:
+    from nur_notebook.notebook.widget import ConversationWidget
 
 #: Recorded audio (``play``) is sent as a turn (protocol.pcm) at this many times real time.
 PLAY_SPEED = 2.0
@@ -39,18 +47,23 @@ DEFAULT_WAIT_TIMEOUT = 300.0
 END_WAIT_S = 5.0
 
 
+class _DisplayHandle(Protocol):
+    def update(self, obj: object) -> None: ...
+
+
 class Conversation:
     """A live conversation with one agent version (see the module docstring)."""
 
     def __init__(
         self,
-        session: Any,
+        session: Session | str,
         *,
-        client: Any,
+        client: SessionClient,
         agent: dict[str, Any],
         tools: Sequence[Tool[..., Any]] = (),
         greeting: bool = False,
-        widget: Any | None = None,
+        widget: ConversationWidget | None = None,
+        kernel: KernelLoop = KERNEL,
     ) -> None:
         self.session = session
         self.agent = dict(agent)
@@ -60,26 +73,31 @@ class Conversation:
         self._expect_greeting = greeting
         self._inputs = 0
         self._sending = 0
-        self._display: Any = None
+        self._display: _DisplayHandle | None = None
         self._generation: int | None = None  # of the latest agent audio
         self.widget = widget
         if widget is not None:
             self._wire_widget(widget)
         handlers = {item.name: item.call_from_agent for item in tools}
         self._bridge = SessionBridge(
-            client, session, tools=handlers, on_event=self._on_event, on_audio=self._on_audio
+            client,
+            session,
+            tools=handlers,
+            on_event=self._on_event,
+            on_audio=self._on_audio,
+            kernel=kernel,
         )
 
     # --- what the session sends -------------------------------------------------
 
-    def _on_event(self, event: Any) -> None:
-        data: dict[str, Any] = event if isinstance(event, dict) else event.to_dict()
+    def _on_event(self, event: SessionEvent | Error) -> None:
+        data = event.to_dict()
         with self._cond:
             changed = self._state.apply(data, now=time.time())
             snapshot = self._snapshot(changed)
             self._cond.notify_all()
         if self.widget is not None:
-            if data.get("type") == "response.interrupted" and self._generation is not None:
+            if isinstance(event, ResponseInterrupted) and self._generation is not None:
                 # In order with the agent audio on the widget's audio path (the event itself
                 # travels on the comm, which the relay socket does not wait for).
                 self.widget.flush_audio(self._generation)
@@ -106,7 +124,7 @@ class Conversation:
 
     # --- what the widget sends --------------------------------------------------
 
-    def _wire_widget(self, widget: Any) -> None:
+    def _wire_widget(self, widget: ConversationWidget) -> None:
         widget.on_mic_audio(self._send_mic_audio)
         widget.on_text(self.say)
         widget.on_wav(self.play)
@@ -117,13 +135,13 @@ class Conversation:
         self._bridge.send_audio(pcm)
 
     def _on_control(self, message: dict[str, Any]) -> None:
-        action = message.get("action") or message.get("type") or message.get("event")
-        if action in ("end", "end_session"):
+        action = message.get("action")
+        if action == "end":
             self.end()
         elif action == "file_started":  # a WAV picked in the browser: one more user turn
             with self._cond:
                 self._inputs += 1
-        elif action in ("mic_stopped", "mic.stopped", "stop") and self.status == "user_speaking":
+        elif action == "mic_stopped" and self.status == "user_speaking":
             self._bridge.commit()  # the user stopped mid-sentence: that was the turn
 
     # --- Python API -------------------------------------------------------------
@@ -164,7 +182,7 @@ class Conversation:
     def _check_open(self) -> None:
         if self._state.ended:
             reason = self._state.ended_reason or self._state.error or "ended"
-            raise RuntimeError(f"this conversation has ended ({reason}); re-run its cell")
+            raise ConversationEndedError(f"this conversation has ended ({reason}); re-run its cell")
 
     def say(self, text: str) -> None:
         """Send a typed user turn (what a microphone-less machine does)."""
@@ -211,7 +229,7 @@ class Conversation:
         ended); returns the agent's last transcript entry. Raises ``TimeoutError``."""
         with self._cond:
             if not self._cond.wait_for(self._settled, timeout=timeout):
-                raise TimeoutError(
+                raise ConversationTimeoutError(
                     f"no complete answer within {timeout:.0f} s (status {self._state.status}, "
                     f"{self._state.user_turns} of {self._inputs} user turns heard)"
                 )
@@ -225,7 +243,7 @@ class Conversation:
         why); the transcript stays readable."""
         self._bridge.end(wait=END_WAIT_S)
         if not self._state.ended:  # not confirmed yet (or the socket was down)
-            self._on_event({"type": "session.ended", "reason": "client_ended"})
+            self._on_event(SessionEnded(reason="client_ended"))
         self.refresh_display()
 
     # --- exports and display ----------------------------------------------------

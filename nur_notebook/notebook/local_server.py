@@ -28,6 +28,9 @@ import httpx
 import platformdirs
 import psutil
 
+from nur_notebook.notebook.errors import LocalServerError
+from nur_notebook.notebook.health import HEALTH_PATH, fetch_health
+
 #: Environment variable choosing the local server's data directory.
 DATA_DIR_ENV = "NUR_NOTEBOOK_DATA_DIR"
 SERVER_INFO_FILE = "server.json"
@@ -39,13 +42,6 @@ START_TIMEOUT = 180.0
 PROBE_TIMEOUT = 2.0
 STOP_TIMEOUT = 10.0
 POLL_INTERVAL = 0.2
-
-#: Paths a server may offer for its state, tried in order; the first that answers wins.
-STATUS_PATHS = ("/v1/status", "/health")
-
-
-class LocalServerError(RuntimeError):
-    """The local server could not be started or reached; the message says why."""
 
 
 def default_data_dir() -> Path:
@@ -167,8 +163,8 @@ class LocalServer:
         )
 
     def status(self) -> dict[str, Any]:
-        """The server's own status document (``/v1/status`` or ``/health``), with the
-        process facts added; ``{"running": False}`` when no server runs here."""
+        """The server's ``/health`` document with the process facts added;
+        ``{"running": False}`` when no server runs here."""
         info = self.running()
         if info is None:
             return {"running": False, "data_dir": str(self.data_dir)}
@@ -181,14 +177,7 @@ class LocalServer:
         }
         with contextlib.suppress(psutil.Error):
             facts["rss_mb"] = round(psutil.Process(info.pid).memory_info().rss / 2**20)
-        report = fetch_status(info.base_url, api_key=self._key_or_none())
-        return {**report, **facts} if report else facts
-
-    def _key_or_none(self) -> str | None:
-        try:
-            return self.api_key()
-        except LocalServerError:
-            return None
+        return {**fetch_health(info.base_url, timeout=PROBE_TIMEOUT), **facts}
 
     def stop(self, *, timeout: float = STOP_TIMEOUT) -> bool:
         """Stop the server on this data dir (SIGTERM, then SIGKILL); True if one ran."""
@@ -232,22 +221,6 @@ class LocalServer:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def fetch_status(base_url: str, *, api_key: str | None) -> dict[str, Any]:
-    """The first status document the server offers (see ``STATUS_PATHS``), or ``{}``."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    for path in STATUS_PATHS:
-        try:
-            response = httpx.get(base_url + path, headers=headers, timeout=PROBE_TIMEOUT)
-        except httpx.HTTPError:
-            return {}
-        if response.status_code == 200:
-            with contextlib.suppress(ValueError):
-                body = response.json()
-                if isinstance(body, dict):
-                    return body
-    return {}
-
-
 def _child_env() -> dict[str, str]:
     """This environment, with this package's folder on PYTHONPATH so the server runs the
     same code as the kernel (also from a source checkout that is not installed)."""
@@ -260,7 +233,7 @@ def _child_env() -> dict[str, str]:
 
 def _answers(base_url: str) -> bool:
     try:
-        httpx.get(base_url + "/health", timeout=PROBE_TIMEOUT)
+        httpx.get(base_url + HEALTH_PATH, timeout=PROBE_TIMEOUT)
     except httpx.HTTPError:
         return False
     return True

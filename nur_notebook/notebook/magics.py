@@ -12,20 +12,32 @@ tool, an empty prompt is a ``UsageError`` and the server is left as it was.
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
+from nur_notebook.client.calls import AgentParams
+from nur_notebook.client.errors import NurError
+from nur_notebook.client.types import Agent, Session, Voice
 from nur_notebook.notebook.context import NurContext
 from nur_notebook.notebook.conversation import Conversation
+from nur_notebook.notebook.kernel_loop import KernelLoop
 from nur_notebook.notebook.options import AgentOptions, parse_agent_cell, resolve_tools
 from nur_notebook.notebook.tables import Table, key_value_table
 from nur_notebook.notebook.tools import Tool, registered_tools
 
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from nur_notebook.notebook.widget import ConversationWidget
+
+T = TypeVar("T")
+
 DEFAULT_VOICE = "rachel_v2"
 DEFAULT_LANGUAGE = "en"
-PAGE_LIMIT = 100
 
 NUR_USAGE = """\
 %nur agents                  the agents of this account (with this kernel's versions)
@@ -38,7 +50,7 @@ NUR_USAGE = """\
 class NurMagics(Magics):
     """``%%nur_agent`` and ``%nur``, bound to one :class:`NurContext`."""
 
-    def __init__(self, shell: Any, context: NurContext) -> None:
+    def __init__(self, shell: InteractiveShell, context: NurContext) -> None:
         super().__init__(shell)  # type: ignore[no-untyped-call]  # IPython is untyped here
         self.context = context
         self.user_ns: dict[str, Any] = shell.user_ns
@@ -79,11 +91,11 @@ class NurMagics(Magics):
         self.user_ns[options.var] = conversation
         conversation.show()
 
-    def _voices(self) -> list[Any]:
-        return _items(self._api(self.context.client.voices.list))
+    def _voices(self) -> list[Voice]:
+        return self._api(self.context.client.voices.list)
 
     def _check_voice(self, options: AgentOptions) -> tuple[str, str]:
-        voices = {str(_field(v, "voice_id")): v for v in self._voices()}
+        voices = {v.voice_id: v for v in self._voices()}
         voice_id = options.voice_id or (DEFAULT_VOICE if DEFAULT_VOICE in voices else "")
         if not voice_id and voices:
             voice_id = next(iter(voices))
@@ -94,8 +106,8 @@ class NurMagics(Magics):
                 "(see %nur voices)"
             )
         language = options.language or DEFAULT_LANGUAGE
-        languages = _field(voices[voice_id], "languages")
-        if isinstance(languages, list | tuple) and languages and language not in languages:
+        languages = voices[voice_id].languages
+        if languages and language not in languages:
             raise UsageError(
                 f"%%nur_agent: voice {voice_id} does not speak language {language!r}; "
                 f"it speaks: {', '.join(map(str, languages))}"
@@ -109,8 +121,8 @@ class NurMagics(Magics):
         voice_id: str,
         language: str,
         tools: list[Tool[..., Any]],
-    ) -> Any:
-        arguments: dict[str, Any] = {
+    ) -> Agent:
+        params: AgentParams = {
             "name": options.name,
             "voice_id": voice_id,
             "system_prompt": options.system_prompt,
@@ -118,23 +130,25 @@ class NurMagics(Magics):
             "tools": [item.definition for item in tools] or None,
         }
         if options.max_turns is not None:
-            arguments["max_turns"] = options.max_turns
-        return self._api(self.context.client.agents.create, **arguments)
+            params["max_turns"] = options.max_turns
+        return self._api(lambda: self.context.client.agents.create(**params))
 
     def _open_conversation(
         self,
-        agent: Any,
+        agent: Agent,
         described: dict[str, Any],
         options: AgentOptions,
         tools: list[Tool[..., Any]],
     ) -> Conversation:
         client = self.context.client
         try:
-            session = self._api(
-                client.agents.sessions.create, agent_id=agent.id, initial_message=options.greeting
+            session: Session = self._api(
+                lambda: client.agents.sessions.create(
+                    agent_id=agent.id, initial_message=options.greeting
+                )
             )
         except UsageError:
-            self._api(client.agents.delete, agent.id)  # leave no half-made agent behind
+            self._api(lambda: client.agents.delete(agent.id))  # leave no half-made agent behind
             raise
         return Conversation(
             session,
@@ -142,22 +156,21 @@ class NurMagics(Magics):
             agent=described,
             tools=tools,
             greeting=bool(options.greeting),
-            widget=_make_widget(described),
+            widget=_make_widget(described, kernel=self.context.kernel),
+            kernel=self.context.kernel,
         )
 
-    def _api(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+    def _api(self, call: Callable[[], T]) -> T:
         """Call the client; its API errors become a ``UsageError`` with the server's words."""
-        from nur_notebook.client import NurError
-
         try:
-            return method(*args, **kwargs)
+            return call()
         except NurError as exc:
             raise UsageError(f"Nur API: {exc}") from None
 
     # --- %nur -------------------------------------------------------------------
 
     @line_magic  # type: ignore[untyped-decorator]
-    def nur(self, line: str) -> Any:
+    def nur(self, line: str) -> Table | None:
         """``%nur agents|delete|voices|server``: see ``%nur help``."""
         words = shlex.split(line)
         command, rest = (words[0], words[1:]) if words else ("help", [])
@@ -167,7 +180,8 @@ class NurMagics(Magics):
             case "voices" if not rest:
                 return self._voices_table()
             case "delete" if rest:
-                return self._delete(" ".join(rest))
+                self._delete(" ".join(rest))
+                return None
             case "server" if len(rest) <= 1:
                 return self._server(rest[0] if rest else "status")
             case "help" | "-h" | "--help":
@@ -175,32 +189,22 @@ class NurMagics(Magics):
                 return None
         raise UsageError(f"%nur: cannot do {line.strip()!r}\n\n{NUR_USAGE}")
 
-    def _all_agents(self) -> list[Any]:
-        agents: list[Any] = []
-        offset = 0
-        while True:
-            page = self._api(self.context.client.agents.list, limit=PAGE_LIMIT, offset=offset)
-            items = _items(page)
-            agents.extend(items)
-            if not _field(page, "has_more") or not items:
-                return agents
-            offset = _field(page, "next_offset") or offset + len(items)
+    def _all_agents(self) -> list[Agent]:
+        return self._api(lambda: list(self.context.client.agents.iter_all()))
 
     def _agents_table(self) -> Table:
         rows = []
         for agent in self._all_agents():
-            name = str(_field(agent, "name"))
-            tools = _field(agent, "tools") or []
             rows.append(
                 (
-                    _field(agent, "id"),
-                    name,
-                    self.context.versions.get(name, ""),
-                    _field(agent, "voice_id"),
-                    _field(agent, "language"),
-                    ", ".join(str(_field(t, "name")) for t in tools),
-                    _field(agent, "max_turns"),
-                    _field(agent, "created_at"),
+                    agent.id,
+                    agent.name,
+                    self.context.versions.get(agent.name, ""),
+                    agent.voice_id,
+                    agent.language,
+                    ", ".join(t.name for t in agent.tools),
+                    agent.max_turns,
+                    agent.created_at,
                 )
             )
         columns = ["id", "name", "version", "voice", "language", "tools", "max turns", "created"]
@@ -208,13 +212,7 @@ class NurMagics(Magics):
 
     def _voices_table(self) -> Table:
         rows = [
-            (
-                _field(v, "voice_id"),
-                _field(v, "name"),
-                ", ".join(_field(v, "languages") or []),
-                _field(v, "gender") or "",
-                _field(v, "description") or "",
-            )
+            (v.voice_id, v.name, ", ".join(v.languages), v.gender or "", v.description)
             for v in self._voices()
         ]
         columns = ["voice_id", "name", "languages", "gender", "description"]
@@ -225,18 +223,18 @@ class NurMagics(Magics):
         if target.startswith("agt_"):
             ids = [target]
         else:
-            ids = [str(_field(a, "id")) for a in self._all_agents() if _field(a, "name") == target]
+            ids = [a.id for a in self._all_agents() if a.name == target]
             if not ids:
                 raise UsageError(f"%nur delete: no agent named {target!r} (see %nur agents)")
         for agent_id in ids:
-            self._api(client.agents.delete, agent_id)
+            self._api(partial(client.agents.delete, agent_id))
         for name, conversation in list(self.context.conversations.items()):
             if name == target or conversation.agent.get("agent_id") in ids:
                 conversation.end()
                 del self.context.conversations[name]
         print(f"Deleted {len(ids)} agent{'s' if len(ids) != 1 else ''}: {', '.join(ids)}")
 
-    def _server(self, action: str) -> Any:
+    def _server(self, action: str) -> Table | None:
         server = self.context.server
         if server is None:
             raise UsageError(
@@ -259,21 +257,8 @@ class NurMagics(Magics):
         raise UsageError(f"%nur server: unknown action {action!r}; use status, stop or logs")
 
 
-def _items(page: Any) -> list[Any]:
-    """The items of a list result: a page with ``data``, or a plain sequence."""
-    data = _field(page, "data")
-    return list(data if data is not None else page)
-
-
-def _field(item: Any, name: str) -> Any:
-    """An attribute of a typed result, or a key of a plain dict."""
-    if isinstance(item, dict):
-        return item.get(name)
-    return getattr(item, name, None)
-
-
-def _make_widget(agent: dict[str, Any]) -> Any:
+def _make_widget(agent: dict[str, Any], *, kernel: KernelLoop) -> ConversationWidget:
     """The conversation widget (imported here: anywidget loads only when it is needed)."""
     from nur_notebook.notebook.widget import ConversationWidget
 
-    return ConversationWidget(agent=agent)
+    return ConversationWidget(agent=agent, kernel=kernel)

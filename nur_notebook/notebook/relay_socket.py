@@ -24,22 +24,18 @@ Whatever the socket cannot carry (nobody attached, or it dropped) goes on the co
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import hmac
 import json
 import logging
 import secrets
 import struct
-import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-
-from nur_notebook.notebook.bridge import bridge_loop, on_loop
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +51,14 @@ MAX_MESSAGE_BYTES = 256 * 1024
 FrameHandler = Callable[[bytes, float | None], None]
 MessageHandler = Callable[[dict[str, Any]], None]
 Fallback = Callable[[], None]
+
+
+def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the caller runs on ``loop``'s thread, inside the loop."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def parse_mic_frame(data: bytes) -> tuple[bytes, float | None]:
@@ -116,6 +120,27 @@ class RelayEndpoint:
     def close(self) -> None:
         """Forget the token and close attached sockets (the browser falls back to the comm)."""
         self._server.unregister(self)
+        for link in self._links:
+            with contextlib.suppress(RuntimeError):  # the loop is gone
+                asyncio.run_coroutine_threadsafe(
+                    link.ws.close(CLOSE_UNKNOWN_TOKEN, "conversation closed"), self._server.loop
+                )
+
+    async def serve(self, ws: ServerConnection) -> None:
+        """Carry one attached browser socket until it closes (on the loop)."""
+        link = _Link(ws)
+        self._links = [*self._links, link]
+        writer = asyncio.create_task(link.write_forever())
+        try:
+            async for message in ws:
+                self._receive(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._links = [x for x in self._links if x is not link]
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await writer
 
     def _send(self, message: bytes | str, fallback: Fallback) -> bool:
         if not self._links:
@@ -174,7 +199,7 @@ class _Link:
 
 
 class RelayServer:
-    """The kernel's relay WebSocket server on 127.0.0.1 (one per kernel, see ``relay_server``)."""
+    """The kernel's relay WebSocket server on 127.0.0.1 (one per kernel: ``KernelLoop``)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -202,13 +227,8 @@ class RelayServer:
         return endpoint
 
     def unregister(self, endpoint: RelayEndpoint) -> None:
-        """Forget ``endpoint`` and close its sockets (thread-safe)."""
+        """Forget ``endpoint``: its token opens nothing any more (thread-safe)."""
         self._endpoints = [e for e in self._endpoints if e is not endpoint]
-        for link in list(endpoint._links):
-            with contextlib.suppress(RuntimeError):
-                asyncio.run_coroutine_threadsafe(
-                    link.ws.close(CLOSE_UNKNOWN_TOKEN, "conversation closed"), self.loop
-                )
 
     def _find(self, token: str) -> RelayEndpoint | None:
         # Compare against every token, in constant time each, whatever matches.
@@ -225,35 +245,4 @@ class RelayServer:
         if endpoint is None:
             await ws.close(CLOSE_UNKNOWN_TOKEN, "unknown relay token")
             return
-        link = _Link(ws)
-        endpoint._links = [*endpoint._links, link]
-        writer = asyncio.create_task(link.write_forever())
-        try:
-            async for message in ws:
-                endpoint._receive(message)
-        except ConnectionClosed:
-            pass
-        finally:
-            endpoint._links = [x for x in endpoint._links if x is not link]
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                await writer
-
-
-_server: RelayServer | None = None
-_server_lock = threading.Lock()
-
-
-def relay_server(timeout: float = 10.0) -> RelayServer:
-    """The kernel's relay server, started on first use on the bridge loop."""
-    global _server
-    with _server_lock:
-        loop = bridge_loop()
-        if _server is None or _server.loop is not loop:
-            server = RelayServer(loop)
-            future: concurrent.futures.Future[int] = asyncio.run_coroutine_threadsafe(
-                server.start(), loop
-            )
-            future.result(timeout)
-            _server = server
-        return _server
+        await endpoint.serve(ws)

@@ -30,7 +30,8 @@ from typing import Any
 import anywidget
 import traitlets
 
-from nur_notebook.notebook.relay_socket import RelayEndpoint, relay_server
+from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop
+from nur_notebook.notebook.relay_socket import RelayEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,8 @@ class ConversationWidget(anywidget.AnyWidget):
     relay_port = traitlets.Int(0).tag(sync=True)
     relay_token = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, *, relay: bool = True, **kwargs: Any) -> None:
-        self._relay: RelayEndpoint | None = self._open_relay() if relay else None
+    def __init__(self, *, relay: bool = True, kernel: KernelLoop = KERNEL, **kwargs: Any) -> None:
+        self._relay: RelayEndpoint | None = self._open_relay(kernel) if relay else None
         if self._relay is not None:
             kwargs.update(relay_port=self._relay.port, relay_token=self._relay.token)
         super().__init__(**kwargs)
@@ -96,9 +97,9 @@ class ConversationWidget(anywidget.AnyWidget):
         self.last_frame_t: float | None = None
         self.on_msg(self._on_custom)
 
-    def _open_relay(self) -> RelayEndpoint | None:
+    def _open_relay(self, kernel: KernelLoop) -> RelayEndpoint | None:
         try:
-            return relay_server().register(
+            return kernel.relay_server().register(
                 on_frame=self._receive_audio, on_message=self._on_relay_message
             )
         except Exception:  # the comm carries everything then

@@ -18,9 +18,10 @@ mono audio each, numbered in order. What is left over waits for the next call, o
 from __future__ import annotations
 
 from nur_notebook.protocol.frames import AudioFrame, FrameKind, encode_frame
+from nur_notebook.protocol.pcm import INPUT_RATE
 
 #: 16 kHz mono PCM16: 32 bytes per millisecond.
-BYTES_PER_MS = 32
+BYTES_PER_MS = INPUT_RATE * 2 // 1000
 #: Smallest frame sent while streaming (20 ms).
 MIN_FRAME_BYTES = 20 * BYTES_PER_MS
 #: Largest frame sent (40 ms).

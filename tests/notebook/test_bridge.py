@@ -11,7 +11,9 @@ import pytest
 from notebook_server import RunningServer
 
 from nur_notebook.client import AsyncNurClient, NurClient
-from nur_notebook.notebook.bridge import Outbox, SessionBridge, bridge_loop
+from nur_notebook.notebook.bridge import Outbox, SessionBridge
+from nur_notebook.notebook.kernel_loop import KERNEL
+from nur_notebook.protocol.schema import EventBase
 
 
 def drain(box: Outbox) -> list[tuple[str, object]]:
@@ -51,8 +53,8 @@ def test_outbox_drops_oldest_audio_never_commands() -> None:
 
 
 def test_one_loop_per_kernel_in_a_daemon_thread() -> None:
-    loop = bridge_loop()
-    assert bridge_loop() is loop
+    loop = KERNEL.loop
+    assert KERNEL.loop is loop
     assert loop.is_running()
 
     async def where() -> tuple[str, bool]:
@@ -78,7 +80,8 @@ class Collected:
         self.changed = threading.Condition()
 
     def on_event(self, event: Any) -> None:
-        data = event if isinstance(event, dict) else event.to_dict()
+        assert isinstance(event, EventBase), event  # typed events, never dicts
+        data = event.to_dict()
         with self.changed:
             self.events.append(data)
             self.threads.add(threading.current_thread().name)
@@ -141,7 +144,7 @@ def test_a_refused_session_is_reported_and_the_loop_lives_on(nur_server: Running
     assert "1011" in error["message"]  # a server started without engines says so
     assert bridge.wait_closed(10)
     # The relay loop is shared by every conversation of the kernel: still serving.
-    assert bridge_loop().is_running()
+    assert KERNEL.loop.is_running()
 
 
 @pytest.mark.engines

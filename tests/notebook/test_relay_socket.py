@@ -19,8 +19,8 @@ from websockets.exceptions import ConnectionClosed
 
 from nur_notebook.client import AsyncNurClient, NurClient
 from nur_notebook.notebook.audio import to_pcm16_16k
-from nur_notebook.notebook.bridge import bridge_loop
 from nur_notebook.notebook.conversation import Conversation
+from nur_notebook.notebook.kernel_loop import KERNEL
 from nur_notebook.notebook.relay_socket import (
     AUDIO_HEADER,
     CLOSE_UNKNOWN_TOKEN,
@@ -28,6 +28,7 @@ from nur_notebook.notebook.relay_socket import (
     parse_mic_frame,
 )
 from nur_notebook.notebook.widget import ConversationWidget
+from nur_notebook.protocol.events import ResponseInterrupted
 
 FRAME = 1024  # 32 ms of 16 kHz PCM16, as the browser sends
 
@@ -207,12 +208,10 @@ async def test_an_interruption_flushes_in_order_with_the_agent_audio() -> None:
     chunk = b"\x02\x00" * 100
     async with connect(relay_url(widget)) as ws:
         await until(lambda: widget.transport == "relay")
-        on_loop = bridge_loop()
+        on_loop = KERNEL.loop
         for event in (
             lambda: conv._on_audio(chunk, 24000, 7),
-            lambda: conv._on_event(
-                {"type": "response.interrupted", "response_id": "r7", "turn": 2, "played_ms": 40}
-            ),
+            lambda: conv._on_event(ResponseInterrupted(response_id="r7", turn=2, played_ms=40)),
             lambda: conv._on_audio(chunk, 24000, 8),
         ):  # as the session delivers them: on the bridge loop, in this order
             on_loop.call_soon_threadsafe(event)
