@@ -15,25 +15,24 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import wave
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import psutil
 
-from nur_notebook.server.pipeline.base import Message, SayDelta, ToolSpec
+from nur_notebook.server.pipeline.base import Message, SayDelta
 from nur_notebook.server.pipeline.text import SentenceSplitter
 
+# The engine tests' speech maker, word error rate and support persona serve here too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "server" / "pipeline"))
+from brain_turns import LOOKUP, SUPPORT
+from engine_speech import espeak_speech, word_error_rate
+
 Row = tuple[str, str, str]
-LOOKUP = ToolSpec(
-    "lookup_order", "Look up order status by ID", {"order_id": {"type": "string", "required": True}}
-)
-SUPPORT = "You are a friendly customer support agent for an e-commerce store."
 MULTILINGUAL = {
     "es": [
         ("es", "Buenos días, quiero cambiar mi pedido."),
@@ -56,27 +55,7 @@ MULTILINGUAL = {
 def speech(text: str, *, voice: str = "en-us") -> np.ndarray:
     """``text`` spoken by espeak-ng, 16 kHz mono float32."""
     with tempfile.TemporaryDirectory() as tmp:
-        raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True)
-        subprocess.run(
-            ["sox", "-q", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True
-        )
-        with wave.open(str(out)) as handle:
-            pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
-    return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    def words(text: str) -> list[str]:
-        return "".join(c.lower() if c.isalnum() or c.isspace() else " " for c in text).split()
-
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(len(ref), 1)
+        return espeak_speech(text, voice=voice, workdir=Path(tmp))
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -117,7 +96,7 @@ def bench_stt(stt: object, *, multilingual: bool) -> list[Row]:
 
         seconds = min(timed(run) for _ in range(2))
         points.append((len(clip) / 16000, seconds))
-        errors.append(wer(text.replace("one two three four five", "12345"), heard))
+        errors.append(word_error_rate(text.replace("one two three four five", "12345"), heard))
     durations, costs = zip(*points, strict=True)
     rtf, fixed = np.polyfit(durations, costs, 1)
     rows: list[Row] = [
@@ -134,7 +113,7 @@ def bench_stt(stt: object, *, multilingual: bool) -> list[Row]:
                 heard = stt.transcribe(clip, language=language)  # type: ignore[attr-defined]
                 spent += time.perf_counter() - start
                 spoken += len(clip) / 16000
-                rates.append(wer(text, heard))
+                rates.append(word_error_rate(text, heard))
             rows.append(
                 (
                     f"STT base WER {language} (eSpeak)",

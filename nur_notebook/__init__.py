@@ -33,34 +33,22 @@ if TYPE_CHECKING:
         unload_ipython_extension,
     )
 
-#: The notebook kit, imported on first use so the server and the client stay light.
-_NOTEBOOK_EXPORTS = ("Conversation", "load_ipython_extension", "tool", "unload_ipython_extension")
-
-#: The API client and its errors, also imported on first use.
-_CLIENT_EXPORTS = (
-    "APIConnectionError",
-    "APIError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncNurClient",
-    "AuthenticationError",
-    "BadRequestError",
-    "NotFoundError",
-    "NurClient",
-    "NurError",
-    "RateLimitError",
+#: The notebook kit, imported on first use so the server and the client stay light; the
+#: rest of ``__all__`` (the API client and its errors) is imported on first use too.
+_NOTEBOOK_EXPORTS = frozenset(
+    {"Conversation", "load_ipython_extension", "tool", "unload_ipython_extension"}
 )
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CLIENT_EXPORTS:
-        from nur_notebook import client
-
-        return getattr(client, name)
     if name in _NOTEBOOK_EXPORTS:
         from nur_notebook import notebook
 
         return getattr(notebook, name)
+    if name in __all__:
+        from nur_notebook import client
+
+        return getattr(client, name)
     raise AttributeError(f"module 'nur_notebook' has no attribute {name!r}")
 
 

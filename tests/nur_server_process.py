@@ -12,8 +12,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+#: The tool the session tests' support agents are given.
+LOOKUP_ORDER = {
+    "name": "lookup_order",
+    "description": "Look up the shipping status of an order by its order number",
+    "parameters": {"order_id": {"type": "string", "required": True}},
+}
 
 
 @dataclass
@@ -22,6 +32,9 @@ class ServerProcess:
     api_key: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+
+
+S = TypeVar("S", bound=ServerProcess)
 
 
 def _written_by(info_path: Path, pid: int) -> dict[str, object] | None:
@@ -56,6 +69,19 @@ def start_server_process(
     return ServerProcess(str(info["base_url"]), key, data_dir, process)
 
 
+def stop_process(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then wait (SIGKILL after 20 s); closes its stdout pipe if it has one."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 def stop_server_process(process: subprocess.Popen[bytes]) -> None:
     """Ctrl-C (a clean shutdown), then kill if it takes over 20 s."""
     process.send_signal(signal.SIGINT)
@@ -64,3 +90,12 @@ def stop_server_process(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+
+
+@contextmanager
+def serving(server: S) -> Iterator[S]:
+    """``server`` until the block ends, then stopped (``with serving(start(...)) as s:``)."""
+    try:
+        yield server
+    finally:
+        stop_server_process(server.process)

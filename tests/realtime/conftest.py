@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from session_server import (
-    Server,
-    _start,
-    _stop,
-)
+from nur_server_process import serving
+from session_server import Server, _start
 
 from nur_notebook.client import AsyncNurClient
 
@@ -22,21 +19,15 @@ from nur_notebook.client import AsyncNurClient
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The local server with every engine loaded."""
-    running = _start(tmp_path_factory.mktemp("nur-realtime"))
-    try:
+    with serving(_start(tmp_path_factory.mktemp("nur-realtime"))) as running:
         yield running
-    finally:
-        _stop(running)
 
 
 @pytest.fixture(scope="session")
 def rest_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The local server without engines: sessions can be made but not talked to."""
-    running = _start(tmp_path_factory.mktemp("nur-rest"), "--no-engines")
-    try:
+    with serving(_start(tmp_path_factory.mktemp("nur-rest"), "--no-engines")) as running:
         yield running
-    finally:
-        _stop(running)
 
 
 @pytest.fixture

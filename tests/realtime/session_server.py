@@ -13,16 +13,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from nur_server_process import start_server_process, stop_server_process
+from nur_server_process import ServerProcess, start_server_process
 
 from nur_notebook.client import AsyncNurClient
-
-LOOKUP_ORDER = {
-    "name": "lookup_order",
-    "description": "Look up the shipping status of an order by its order number",
-    "parameters": {"order_id": {"type": "string", "required": True}},
-}
-
 
 SUPPORT_PROMPT = (
     "You are a customer support agent for an online shop. Answer in one or two short"
@@ -35,12 +28,7 @@ CHAT_PROMPT = "You are a friendly assistant. Answer in two or three short senten
 
 
 @dataclass
-class Server:
-    base_url: str
-    api_key: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-
+class Server(ServerProcess):
     def client(self) -> AsyncNurClient:
         return AsyncNurClient(api_key=self.api_key, base_url=self.base_url)
 
@@ -48,10 +36,6 @@ class Server:
 def _start(data_dir: Path, *extra: str) -> Server:
     started = start_server_process(data_dir, *extra)
     return Server(started.base_url, started.api_key, data_dir, started.process)
-
-
-def _stop(server: Server) -> None:
-    stop_server_process(server.process)
 
 
 def speech_wav(text: str, path: Path) -> Path:

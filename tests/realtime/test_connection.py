@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from session_server import CHAT_PROMPT, LOOKUP_ORDER, SUPPORT_PROMPT, Server, speech_wav
+from nur_server_process import LOOKUP_ORDER
+from session_server import CHAT_PROMPT, SUPPORT_PROMPT, Server, speech_wav
 
 from nur_notebook.client import AsyncNurClient, NurError
 from nur_notebook.realtime import (

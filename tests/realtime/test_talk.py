@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from session_server import CHAT_PROMPT, LOOKUP_ORDER, SUPPORT_PROMPT, Server, speech_wav
+from nur_server_process import LOOKUP_ORDER
+from session_server import CHAT_PROMPT, SUPPORT_PROMPT, Server, speech_wav
 
 from nur_notebook.client import NurClient
 from nur_notebook.realtime.audio import read_wav

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from nur_server_process import stop_process
 
 BASE_URL = "http://127.0.0.1:8787"
 
@@ -94,15 +95,7 @@ def live_server(data_dir: Path, *extra: str) -> Iterator[LiveServer]:
 
 def stop(process: subprocess.Popen[str]) -> None:
     """SIGTERM, then wait (SIGKILL after 20 s)."""
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
+    stop_process(process)
 
 
 def wait_gone(path: Path, *, timeout: float = 10.0) -> bool:

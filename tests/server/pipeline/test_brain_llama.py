@@ -3,15 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from brain_turns import LOOKUP, SUPPORT, respond, said
 
 from nur_notebook.server.pipeline.base import Message, SayDelta, ToolCallDecision, ToolSpec
 
 pytestmark = pytest.mark.engines
 
-SUPPORT = "You are a friendly customer support agent for an e-commerce store."
-LOOKUP = ToolSpec(
-    "lookup_order", "Look up order status by ID", {"order_id": {"type": "string", "required": True}}
-)
 BOOK = ToolSpec(
     "book_table",
     "Book a table at the restaurant",
@@ -19,34 +16,20 @@ BOOK = ToolSpec(
 )
 
 
-def _respond(
-    brain: Any, history: list[Message], tools: list[ToolSpec], language: str = "en"
-) -> list[Any]:
-    return list(
-        brain.respond(system_prompt=SUPPORT, history=history, tools=tools, language=language)
-    )
-
-
-def _said(events: list[Any]) -> str:
-    assert events
-    assert all(isinstance(e, SayDelta) for e in events), events
-    return "".join(e.text for e in events)
-
-
 def test_plain_question_gets_a_streamed_spoken_answer(llama_brain: Any) -> None:
-    events = _respond(llama_brain, [Message("user", "Hello! How are you today?")], [LOOKUP])
-    text = _said(events)
+    events = respond(llama_brain, [Message("user", "Hello! How are you today?")], [LOOKUP])
+    text = said(events)
     assert len(events) >= 3  # streamed in pieces, not one block
     assert any(word in text.lower() for word in ("hello", "hi", "help", "good", "great"))
 
 
 def test_order_question_calls_the_tool_with_the_number(llama_brain: Any) -> None:
-    events = _respond(llama_brain, [Message("user", "Where is my order 12345?")], [LOOKUP, BOOK])
+    events = respond(llama_brain, [Message("user", "Where is my order 12345?")], [LOOKUP, BOOK])
     assert events == [ToolCallDecision("lookup_order", {"order_id": "12345"})]
 
 
 def test_typed_arguments_follow_the_schema(llama_brain: Any) -> None:
-    events = _respond(
+    events = respond(
         llama_brain, [Message("user", "Please book a table for 4 people at 8 pm.")], [LOOKUP, BOOK]
     )
     assert len(events) == 1
@@ -66,17 +49,17 @@ def test_tool_result_is_turned_into_an_answer(llama_brain: Any) -> None:
             content='{"status": "shipped", "arrives": "Friday"}',
         ),
     ]
-    text = _said(_respond(llama_brain, history, [LOOKUP]))
+    text = said(respond(llama_brain, history, [LOOKUP]))
     assert "shipped" in text.lower() or "friday" in text.lower(), text
 
 
 def test_without_tools_it_never_calls_one(llama_brain: Any) -> None:
-    events = _respond(llama_brain, [Message("user", "Where is my order 12345?")], [])
-    assert _said(events)
+    events = respond(llama_brain, [Message("user", "Where is my order 12345?")], [])
+    assert said(events)
 
 
 def test_answers_in_the_agent_language(llama_brain: Any) -> None:
-    text = _said(_respond(llama_brain, [Message("user", "Hola, ¿qué tal?")], [], language="es"))
+    text = said(respond(llama_brain, [Message("user", "Hola, ¿qué tal?")], [], language="es"))
     spanish = {"hola", "estoy", "bien", "gracias", "ayudar", "puedo", "día", "qué", "cómo", "en"}
     words = {w.strip("¡!¿?.,").lower() for w in text.split()}
     assert words & spanish, text
@@ -93,7 +76,7 @@ def test_closing_the_stream_stops_generation(llama_brain: Any) -> None:
     assert isinstance(first, SayDelta)
     stream.close()  # barge-in
     # The shared model is free again at once: the next turn runs normally.
-    assert _said(_respond(llama_brain, [Message("user", "Thanks, bye!")], []))
+    assert said(respond(llama_brain, [Message("user", "Thanks, bye!")], []))
 
 
 def test_with_tools_held_back_it_must_speak(llama_brain: Any) -> None:
@@ -106,4 +89,4 @@ def test_with_tools_held_back_it_must_speak(llama_brain: Any) -> None:
             allow_tools=False,  # the tools stay in the prompt, the grammar allows only speech
         )
     )
-    assert _said(events)
+    assert said(events)

@@ -9,6 +9,8 @@ from typing import cast
 
 import httpx
 import pytest
+from brain_turns import LOOKUP, SUPPORT, respond
+from nur_server_process import stop_process
 
 from nur_notebook.server.pipeline import weights
 from nur_notebook.server.pipeline.base import (
@@ -16,18 +18,12 @@ from nur_notebook.server.pipeline.base import (
     Message,
     SayDelta,
     ToolCallDecision,
-    ToolSpec,
 )
 from nur_notebook.server.pipeline.brain_openai import (
     BrainEndpointError,
     OpenAICompatibleBrain,
     response_format,
     sse_contents,
-)
-
-SUPPORT = "You are a friendly customer support agent for an e-commerce store."
-LOOKUP = ToolSpec(
-    "lookup_order", "Look up order status by ID", {"order_id": {"type": "string", "required": True}}
 )
 
 
@@ -99,12 +95,7 @@ def llama_server() -> Iterator[str]:
             time.sleep(0.5)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture
@@ -116,27 +107,13 @@ def brain(llama_server: str) -> Iterator[OpenAICompatibleBrain]:
 
 @pytest.mark.engines
 def test_endpoint_calls_the_tool_for_an_order_question(brain: OpenAICompatibleBrain) -> None:
-    events = list(
-        brain.respond(
-            system_prompt=SUPPORT,
-            history=[Message("user", "Where is my order 12345?")],
-            tools=[LOOKUP],
-            language="en",
-        )
-    )
+    events = respond(brain, [Message("user", "Where is my order 12345?")], [LOOKUP])
     assert events == [ToolCallDecision("lookup_order", {"order_id": "12345"})]
 
 
 @pytest.mark.engines
 def test_endpoint_streams_a_greeting(brain: OpenAICompatibleBrain) -> None:
-    events = list(
-        brain.respond(
-            system_prompt=SUPPORT,
-            history=[Message("user", "Hello! How are you today?")],
-            tools=[LOOKUP],
-            language="en",
-        )
-    )
+    events = respond(brain, [Message("user", "Hello! How are you today?")], [LOOKUP])
     assert len(events) >= 3
     assert all(isinstance(event, SayDelta) for event in events)
     # llama-cpp-python's server refuses the json_schema spelling: the brain fell back.
@@ -156,11 +133,7 @@ def test_closing_the_stream_mid_reply(brain: OpenAICompatibleBrain) -> None:
     )
     assert isinstance(next(stream), SayDelta)
     stream.close()
-    again = list(
-        brain.respond(
-            system_prompt=SUPPORT, history=[Message("user", "Thanks!")], tools=[], language="en"
-        )
-    )
+    again = respond(brain, [Message("user", "Thanks!")], [])
     assert again
 
 

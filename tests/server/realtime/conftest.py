@@ -7,21 +7,28 @@ resampled to 16 kHz mono PCM16 by sox.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from live_server import (
-    LocalServer,
-    start_server,
-    stop_server,
-    wait_engines,
-)
+from live_server import LocalServer, start_server, wait_engines
+from nur_server_process import serving
+
+from nur_notebook.server.realtime.transcripts import TranscriptStore
+from nur_notebook.server.store import Store
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    running = start_server(tmp_path_factory.mktemp("nur-server"))
-    try:
+    with serving(start_server(tmp_path_factory.mktemp("nur-server"))) as running:
         wait_engines(running)
         yield running
-    finally:
-        stop_server(running)
+
+
+@pytest.fixture
+def transcripts(tmp_path: Path) -> Iterator[TranscriptStore]:
+    """The session tables on a fresh SQLite file."""
+    base = Store(tmp_path / "nur.sqlite3")
+    store = TranscriptStore(base)
+    yield store
+    store.close()
+    base.close()

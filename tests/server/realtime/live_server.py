@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from nur_server_process import start_server_process, stop_server_process
-
-LOOKUP_ORDER = {
-    "name": "lookup_order",
-    "description": "Look up the shipping status of an order by its order number",
-    "parameters": {"order_id": {"type": "string", "required": True}},
-}
-
+from nur_server_process import (
+    LOOKUP_ORDER,
+    ServerProcess,
+    start_server_process,
+    stop_server_process,
+)
 
 SUPPORT_PROMPT = (
     "You are a friendly customer support agent for an online shop. Answer in one or two"
@@ -32,13 +30,13 @@ SUPPORT_PROMPT = (
 
 
 @dataclass
-class LocalServer:
-    base_url: str
-    key: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
+class LocalServer(ServerProcess):
     #: Events of the first connection, made while the engines were still loading.
     probe_events: list[Any] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.api_key
 
     @property
     def headers(self) -> dict[str, str]:

@@ -1,16 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
 
 from nur_notebook.server.realtime.audio_out import PlayoutClock
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_pacing_keeps_a_small_lead() -> None:

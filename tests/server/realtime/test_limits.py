@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
 
 from nur_notebook.server.realtime.limits import FloodGuard, RateLimit, TokenBucket
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_burst_then_refill_at_rate() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     bucket = TokenBucket(RateLimit(rate=10, burst=5), clock=clock)
     assert [bucket.take() for _ in range(6)] == [True] * 5 + [False]
     assert bucket.refused_in_a_row == 1
@@ -26,7 +19,7 @@ def test_burst_then_refill_at_rate() -> None:
 
 
 def test_refusal_count_restarts_only_after_a_quiet_second() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     bucket = TokenBucket(RateLimit(rate=100, burst=1), quiet_s=1.0, clock=clock)
     bucket.take()
     for _ in range(50):  # a flood: one item per refill gets through, the rest are refused
@@ -45,7 +38,7 @@ def test_limit_validation() -> None:
 
 
 def test_flood_guard_reports_once_then_drops_then_closes() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     guard = FloodGuard(RateLimit(rate=10, burst=3), what="events", strikes=5, clock=clock)
     verdicts = [guard.admit() for _ in range(9)]
     assert verdicts == ["pass"] * 3 + ["report", "drop", "drop", "drop", "close", "close"]

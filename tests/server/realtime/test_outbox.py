@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from nur_notebook.protocol.frames import FrameKind, decode_frame
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.outbox import Outbox
 from nur_notebook.server.realtime.transcripts import TranscriptStore
-from nur_notebook.server.store import Store
 
 
 class RecordingSocket:
@@ -36,15 +33,6 @@ class RecordingSocket:
 
     def events(self) -> list[object]:
         return [decode_server_event(m) for m in self.sent if isinstance(m, str)]
-
-
-@pytest.fixture
-def transcripts(tmp_path: Path) -> Iterator[TranscriptStore]:
-    base = Store(tmp_path / "nur.sqlite3")
-    store = TranscriptStore(base)
-    yield store
-    store.close()
-    base.close()
 
 
 async def settle() -> None:

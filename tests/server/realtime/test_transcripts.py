@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.replay import ReplayLog
 from nur_notebook.server.realtime.transcripts import TranscriptStore
-from nur_notebook.server.store import Store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[TranscriptStore]:
-    base = Store(tmp_path / "nur.sqlite3")
-    transcripts = TranscriptStore(base)
-    yield transcripts
-    transcripts.close()
-    base.close()
+def store(transcripts: TranscriptStore) -> TranscriptStore:
+    return transcripts
 
 
 def file_turn(store: TranscriptStore, log: ReplayLog, session_id: str) -> None:
