@@ -10,6 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
     from nur_notebook.notebook.conversation import Conversation
     from nur_notebook.notebook.tools import Tool, registered_tools, tool
 
@@ -32,14 +34,14 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def load_ipython_extension(ip: Any) -> None:
+def load_ipython_extension(ip: InteractiveShell) -> None:
     """``%load_ext nur_notebook`` (see :mod:`nur_notebook.notebook.extension`)."""
     from nur_notebook.notebook.extension import load_ipython_extension as load
 
     load(ip)
 
 
-def unload_ipython_extension(ip: Any) -> None:
+def unload_ipython_extension(ip: InteractiveShell) -> None:
     """``%unload_ext nur_notebook``."""
     from nur_notebook.notebook.extension import unload_ipython_extension as unload
 

@@ -194,7 +194,7 @@ class ConversationWidget(anywidget.AnyWidget):
 
     # --- browser -> kernel ----------------------------------------------------------
 
-    def _on_custom(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+    def _on_custom(self, _widget: object, content: object, buffers: list[memoryview]) -> None:
         if not isinstance(content, dict):
             log.warning("conversation widget: ignoring a message that is not an object")
             return
