@@ -234,24 +234,31 @@ class Store:
             status="active",
             created_at=self.clock(),
         )
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO agents (id, account_id, name, voice_id, system_prompt, language,"
-                " tools, max_turns, status, created_at) VALUES (:id, :account_id, :name,"
-                " :voice_id, :system_prompt, :language, :tools, :max_turns, :status, :created_at)",
-                {**dataclasses.asdict(agent), "tools": json.dumps(tools)},
-            )
+        self._insert("agents", {**dataclasses.asdict(agent), "tools": json.dumps(tools)})
         return agent
 
-    def get_agent(self, agent_id: str, *, account_id: str | None = None) -> AgentRecord | None:
-        """A live (not deleted) agent with its full config; scoped to ``account_id`` if given."""
-        sql = "SELECT * FROM agents WHERE id = ? AND status != 'deleted'"
-        params: tuple[Any, ...] = (agent_id,)
+    def _insert(self, table: str, values: dict[str, Any]) -> None:
+        """One new row of ``table``: column name -> value (the names are the code's own)."""
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        with self.transaction() as conn:
+            conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+    def _row(self, sql: str, object_id: str, account_id: str | None) -> sqlite3.Row | None:
+        """The row ``sql`` selects by one id, limited to ``account_id``'s when it is given."""
+        params: tuple[Any, ...] = (object_id,)
         if account_id is not None:
             sql += " AND account_id = ?"
             params += (account_id,)
         with self._lock:
-            row = self._conn.execute(sql, params).fetchone()
+            row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+        return row
+
+    def get_agent(self, agent_id: str, *, account_id: str | None = None) -> AgentRecord | None:
+        """A live (not deleted) agent with its full config; scoped to ``account_id`` if given."""
+        row = self._row(
+            "SELECT * FROM agents WHERE id = ? AND status != 'deleted'", agent_id, account_id
+        )
         return _agent(row) if row else None
 
     def list_agents(
@@ -319,26 +326,16 @@ class Store:
             expires_at=now + ttl_seconds,
             ended_at=None,
         )
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO sessions (id, account_id, agent_id, metadata, initial_message,"
-                " status, created_at, expires_at) VALUES (:session_id, :account_id, :agent_id,"
-                " :metadata, :initial_message, 'active', :created_at, :expires_at)",
-                {**dataclasses.asdict(session), "metadata": json.dumps(metadata)},
-            )
+        row = dataclasses.asdict(session)
+        row["id"] = row.pop("session_id")
+        self._insert("sessions", {**row, "metadata": json.dumps(metadata)})
         return session
 
     def get_session(
         self, session_id: str, *, account_id: str | None = None
     ) -> SessionRecord | None:
         """The session (scoped to ``account_id`` if given); an overdue one reads ``expired``."""
-        sql = "SELECT * FROM sessions WHERE id = ?"
-        params: tuple[Any, ...] = (session_id,)
-        if account_id is not None:
-            sql += " AND account_id = ?"
-            params += (account_id,)
-        with self._lock:
-            row = self._conn.execute(sql, params).fetchone()
+        row = self._row("SELECT * FROM sessions WHERE id = ?", session_id, account_id)
         if row is None:
             return None
         session = _session(row)

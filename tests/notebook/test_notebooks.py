@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 REPORT = "__nur_report__"
+
+
+Run = Callable[..., tuple[nbformat.NotebookNode, dict[str, Any]]]
 
 
 def run_notebook(
@@ -61,17 +66,18 @@ def test_notebooks_are_committed_without_outputs() -> None:
                 assert cell.execution_count is None, path.name
 
 
+@pytest.fixture
+def run(engines_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``run(name, report=...)``: ``run_notebook`` against the engines server, in ``tmp_path``."""
+    return partial(run_notebook, server=engines_server, tmp_path=tmp_path, monkeypatch=monkeypatch)
+
+
 @pytest.mark.engines
-def test_quickstart(
-    engines_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    book, report = run_notebook(
+def test_quickstart(run: Run) -> None:
+    book, report = run(
         "01-quickstart",
         report='{"transcript": support.transcript, "tool_calls": support.tool_calls, '
         '"status": support.status, "agent": support.agent}',
-        server=engines_server,
-        tmp_path=tmp_path,
-        monkeypatch=monkeypatch,
     )
     assert "connected to the local Nur server" in text_of(book)
     user = [e for e in report["transcript"] if e["role"] == "user"]
@@ -91,15 +97,10 @@ def test_quickstart(
 
 
 @pytest.mark.engines
-def test_tools_notebook(
-    engines_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _book, report = run_notebook(
+def test_tools_notebook(run: Run) -> None:
+    _book, report = run(
         "02-tools",
         report='{"tool_calls": shop.tool_calls, "transcript": shop.transcript}',
-        server=engines_server,
-        tmp_path=tmp_path,
-        monkeypatch=monkeypatch,
     )
     calls = report["tool_calls"]
     stock = [c for c in calls if c["name"] == "check_stock"]
@@ -114,17 +115,12 @@ def test_tools_notebook(
 
 
 @pytest.mark.engines
-def test_prompt_iteration_notebook(
-    engines_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    book, report = run_notebook(
+def test_prompt_iteration_notebook(run: Run) -> None:
+    book, report = run(
         "03-prompt-iteration",
         report='{"v1": v1.transcript, "v2": v2.transcript, "files": sorted(p.name for p in '
         "out.iterdir()), "
         '"versions": [v1.agent["version"], v2.agent["version"]], "v1_status": v1.status}',
-        server=engines_server,
-        tmp_path=tmp_path,
-        monkeypatch=monkeypatch,
     )
     assert report["versions"] == [1, 2]
     assert report["v1_status"] == "ended"  # the new version superseded it
