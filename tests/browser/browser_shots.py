@@ -6,10 +6,13 @@ Fixtures of the browser tests: Jupyter servers, Chromium with a fake microphone,
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from browser_harness import CHROMIUM, REPO
+import pytest
+from browser_harness import CHROMIUM, REPO, Flavour, JupyterServer
 
 SHOTS = Path("/tmp/shots")
 
@@ -23,6 +26,22 @@ def missing_requirements() -> str | None:
     if not (REPO / "nur_notebook" / "notebook" / "static" / "widget.js").exists():
         return "the widget bundle is not built (npm run build)"
     return None
+
+
+@contextmanager
+def jupyter_running(
+    flavour: Flavour, base: Path, *, extra_env: dict[str, str] | None = None
+) -> Iterator[JupyterServer]:
+    """A Jupyter server until the block ends (the test is skipped when the machine lacks
+    what the browser tests need)."""
+    reason = missing_requirements()
+    if reason:
+        pytest.skip(reason)
+    server = JupyterServer(flavour, base, extra_env=extra_env)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def shot(page: Any, name: str) -> Path:

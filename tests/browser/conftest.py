@@ -8,21 +8,17 @@ from typing import Any
 
 import pytest
 from browser_harness import CHROMIUM, JupyterServer, chromium_args, speech_wav
-from browser_shots import missing_requirements
+from browser_shots import jupyter_running
 
 
 @pytest.fixture(scope="module", params=["lab", "notebook"])
 def jupyter(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
-    reason = missing_requirements()
-    if reason:
-        pytest.skip(reason)
-    server = JupyterServer(request.param, tmp_path_factory.mktemp(f"jupyter-{request.param}"))
-    try:
+    with jupyter_running(
+        request.param, tmp_path_factory.mktemp(f"jupyter-{request.param}")
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

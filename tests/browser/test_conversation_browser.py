@@ -23,7 +23,7 @@ from browser_harness import (
     wait_kernel,
     write_notebook,
 )
-from browser_shots import missing_requirements, shot
+from browser_shots import jupyter_running, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 
@@ -56,18 +56,14 @@ def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
     """Jupyter whose kernels start (or reuse) one local Nur server in a temporary data dir."""
-    reason = missing_requirements()
-    if reason:
-        pytest.skip(reason)
     data = tmp_path_factory.getbasetemp() / "nur-data"
     data.mkdir(exist_ok=True)
     env = {"NUR_NOTEBOOK_DATA_DIR": str(data), "NUR_API_KEY": ""}
     base = tmp_path_factory.mktemp(f"stack-{request.param}")
-    server = JupyterServer(request.param, base, extra_env=env)
     try:
-        yield server
+        with jupyter_running(request.param, base, extra_env=env) as server:
+            yield server
     finally:
-        server.stop()
         _stop_nur_server(data)
 
 

@@ -22,6 +22,7 @@ from widget_echo import (
     pooled,
     source_envelope,
     transport,
+    wait_control,
 )
 
 pytestmark = pytest.mark.browser
@@ -76,12 +77,7 @@ def test_microphone_frames_reach_the_kernel(
     sizes = kernel_json(page, "sorted({len(f) for f in frames})")
     assert sizes == [1024]  # 32 ms of 16 kHz PCM16 each
     # The stop message may land after the frames: wait for it, then read them all.
-    wait_kernel(
-        page,
-        "any(c['action'] == 'mic_stopped' for c in controls)",
-        timeout=10,
-        what="the mic_stopped control message",
-    )
+    wait_control(page, "mic_stopped", timeout=10, what="the mic_stopped control message")
     actions = kernel_json(page, "[c['action'] for c in controls if c['action'] != 'view_ready']")
     assert actions[:2] == ["mic_started", "mic_stopped"]
     # The speech came through: its energy envelope matches the WAV fed to the fake microphone
@@ -110,12 +106,7 @@ def test_without_the_relay_the_comm_carries_the_conversation(
     page.get_by_role("button", name="Stop microphone").wait_for(timeout=15_000)
     wait_kernel(page, "len(frames) >= 60", timeout=30, what="microphone frames over the comm")
     page.get_by_role("button", name="Stop microphone").click()
-    wait_kernel(
-        page,
-        "any(c['action'] == 'mic_stopped' for c in controls)",
-        timeout=10,
-        what="the mic_stopped control message",
-    )
+    wait_control(page, "mic_stopped", timeout=10, what="the mic_stopped control message")
     assert kernel_json(page, "sorted({len(f) for f in frames})") == [1024]
     assert kernel_json(page, "w._relay.frames") == 0
     assert kernel_eval(page, "print(w.transport)").strip() == "comm"
@@ -195,12 +186,7 @@ def test_a_wav_file_is_sent_as_speech(page: Any, jupyter: JupyterServer, order_w
         what="file_started",
     )
     assert actions[0] == "file_started"
-    wait_kernel(
-        page,
-        "any(c['action'] == 'file_done' for c in controls)",
-        timeout=30,
-        what="the whole file, sent at real-time pace",
-    )
+    wait_control(page, "file_done", timeout=30, what="the whole file, sent at real-time pace")
     assert kernel_json(page, "sorted({len(f) for f in frames})") == [1024]
     source = source_envelope(order_wav)
     received = kernel_json(page, "envelope()")

@@ -8,7 +8,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from browser_harness import JupyterServer, open_notebook, run_all, write_notebook
+from browser_harness import JupyterServer, open_notebook, run_all, wait_kernel, write_notebook
 
 ECHO = """\
 import math, struct
@@ -110,6 +110,13 @@ def open_echo(page: Any, jupyter: JupyterServer, *, setup: str = "") -> None:
     open_notebook(page, jupyter, "echo.ipynb")
     run_all(page)
     page.locator(".nur-conv").wait_for(timeout=30_000)
+
+
+def wait_control(page: Any, action: str, *, timeout: float, what: str) -> None:
+    """Wait until the echo kernel has received the control message ``action``."""
+    wait_kernel(
+        page, f"any(c['action'] == {action!r} for c in controls)", timeout=timeout, what=what
+    )
 
 
 def transport(page: Any) -> str:

@@ -27,6 +27,16 @@ def status_of(server: LocalServer, session: dict) -> str:
     return status
 
 
+async def assert_over(
+    server: LocalServer, session: dict, client: SessionClient, *, status: str
+) -> None:
+    """The socket closed normally, the session reads ``status``, and it cannot be rejoined."""
+    assert await client.wait_closed() == 1000
+    assert status_of(server, session) == status
+    again = await SessionClient.connect(session["websocket_url"], server.key)
+    assert await again.wait_closed() == 4010
+
+
 async def test_max_turns_says_goodbye_and_ends(server: LocalServer) -> None:
     session, client = await open_session(server, max_turns=1)
     await client.send({"type": "input.text", "text": "Hi there!"})
@@ -35,10 +45,7 @@ async def test_max_turns_says_goodbye_and_ends(server: LocalServer) -> None:
     finals = [e for e in client.of_type("transcript.agent.final") if e.turn == 1]
     assert len(finals) == 2
     assert "goodbye" in finals[1].text.lower()
-    assert await client.wait_closed() == 1000
-    assert status_of(server, session) == "ended"
-    again = await SessionClient.connect(session["websocket_url"], server.key)
-    assert await again.wait_closed() == 4010
+    await assert_over(server, session, client, status="ended")
 
 
 async def test_session_end_from_the_client_ends_it_mid_reply(server: LocalServer) -> None:
@@ -49,10 +56,7 @@ async def test_session_end_from_the_client_ends_it_mid_reply(server: LocalServer
     ended = await client.wait_for("session.ended", within=10)
     assert ended.reason == "client_ended"
     assert client.of_type("response.done")[-1].status == "cancelled"
-    assert await client.wait_closed() == 1000
-    assert status_of(server, session) == "ended"
-    again = await SessionClient.connect(session["websocket_url"], server.key)
-    assert await again.wait_closed() == 4010
+    await assert_over(server, session, client, status="ended")
 
 
 async def test_expiry_ends_a_live_session(server: LocalServer) -> None:
@@ -63,10 +67,7 @@ async def test_expiry_ends_a_live_session(server: LocalServer) -> None:
     await client.wait_for("session.created")
     ended = await client.wait_for("session.ended", within=10)
     assert ended.reason == "expired"
-    assert await client.wait_closed() == 1000
-    assert status_of(server, session) == "expired"
-    again = await SessionClient.connect(session["websocket_url"], server.key)
-    assert await again.wait_closed() == 4010
+    await assert_over(server, session, client, status="expired")
 
 
 async def test_deleting_the_agent_ends_its_live_session(server: LocalServer) -> None:
