@@ -10,6 +10,11 @@ reading the weights, so four replies cost little more than one. New prompts are
 evaluated in chunks of ``prefill_chunk`` tokens inside the same steps, so a long prompt
 delays the other replies' next token by one chunk, not by the whole prompt.
 
+A warm-up (:meth:`BatchEngine.warm`) names a fixed prompt head, an agent version's system
+prompt and tools: it is evaluated once into a shared prefix and copied into every new
+session that starts with it (``llama_slots.PrefixCache``: at most ``prefix_cells`` KV
+cells, 2048 by default, least recently used first out).
+
 A scheduler thread owns the context, the slots and the active requests; callers only
 add requests (under a lock, with the waiting list and the cancel flags) and read their
 queues, so :meth:`BatchEngine.generate` may be called from any number of threads.
@@ -21,18 +26,27 @@ queues, so :meth:`BatchEngine.generate` may be called from any number of threads
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import logging
-import math
-import queue
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from nur_notebook.server.pipeline.llama_requests import (
+    GrammarError,
+    Request,
+    make_sampler,
+    pick_token,
+)
+from nur_notebook.server.pipeline.llama_slots import (
+    DEFAULT_PREFIX_CELLS,
+    DEFAULT_PREFIXES,
+    PrefixCache,
+    Slot,
+    choose_slot,
+    common_prefix,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,76 +55,6 @@ _END = object()
 
 class GenerationError(RuntimeError):
     """The engine could not run a request (prompt too long, context full, engine closed)."""
-
-
-@dataclass
-class _Slot:
-    seq_id: int
-    tokens: list[int] = field(default_factory=list)  # what the KV cache holds, in order
-    key: str | None = None
-    busy: bool = False
-    last_used: float = 0.0
-
-
-class _Request:
-    def __init__(
-        self,
-        prompt: list[int],
-        *,
-        key: str | None,
-        sampler: Any,
-        max_tokens: int,
-        constrained: bool = False,
-    ):
-        self.prompt = prompt
-        self.key = key
-        self.sampler = sampler
-        self.max_tokens = max_tokens
-        self.out: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self.cancelled = False
-        self.slot: _Slot | None = None
-        self.pending: list[int] = []
-        self.next_token: int | None = None
-        self.logit_index: int | None = None
-        self.generated = 0
-        self.constrained = constrained  # the sampler's first stage is a grammar
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-    @property
-    def warmed(self) -> bool:
-        """A warm-up (no reply wanted) whose prompt is all evaluated."""
-        return self.max_tokens == 0 and not self.pending
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    """Length of the longest common prefix of two token lists."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
-def choose_slot(slots: list[_Slot], key: str | None) -> _Slot | None:
-    """The slot for a request: its session's own, else an empty one, else the least recent.
-
-    Busy slots are never taken; None when all are busy, or while the session's own slot
-    is busy (its warm-up or its cancelled reply ends within a step or two, and waiting
-    for it beats evaluating the whole prompt again elsewhere).
-    """
-    if key is not None and any(s.busy and s.key == key for s in slots):
-        return None
-    free = [s for s in slots if not s.busy]
-    if not free:
-        return None
-    if key is not None:
-        for slot in free:
-            if slot.key == key:
-                return slot
-    empty = [s for s in free if not s.tokens]
-    if empty:
-        return empty[0]
-    return min(free, key=lambda s: s.last_used)
 
 
 class BatchEngine:
@@ -125,6 +69,8 @@ class BatchEngine:
         n_threads: int = 2,
         n_batch: int = 256,
         prefill_chunk: int = 128,
+        prefix_cells: int = DEFAULT_PREFIX_CELLS,
+        prefixes: int = DEFAULT_PREFIXES,
     ) -> None:
         import llama_cpp
 
@@ -136,10 +82,13 @@ class BatchEngine:
         params.n_ctx = n_ctx
         params.n_batch = n_batch
         params.n_ubatch = n_batch
-        params.n_seq_max = slots
+        prefixes = prefixes if prefix_cells > 0 else 0
+        params.n_seq_max = slots + prefixes
         params.n_threads = n_threads
         params.n_threads_batch = n_threads
-        params.kv_unified = True  # one pool: a long conversation may use what others don't
+        # One pool: a long conversation may use what others don't, and copying a shared
+        # prefix into a session only tags its cells (no memory, no evaluation).
+        params.kv_unified = True
         params.no_perf = True
         ctx = llama_cpp.llama_init_from_model(model.model, params)
         if ctx is None:
@@ -150,9 +99,11 @@ class BatchEngine:
         self.n_batch = n_batch
         self.prefill_chunk = min(prefill_chunk, n_batch - slots)
         self._batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
-        self._slots = [_Slot(seq_id=i) for i in range(slots)]
-        self._waiting: list[_Request] = []
-        self._active: list[_Request] = []
+        self._slots = [Slot(seq_id=i) for i in range(slots)]
+        #: Shared prompt prefixes, on the sequences after the slots'.
+        self.prefixes = PrefixCache(range(slots, slots + prefixes), budget_cells=prefix_cells)
+        self._waiting: list[Request] = []
+        self._active: list[Request] = []
         self._cond = threading.Condition()
         self._closed = False
         self._piece = ctypes.create_string_buffer(256)
@@ -200,7 +151,7 @@ class BatchEngine:
                 f"the conversation is {len(prompt)} tokens; with a {max_tokens}-token reply "
                 f"it does not fit the model's {self.n_ctx}-token context"
             )
-        request = _Request(
+        request = Request(
             prompt,
             key=key,
             sampler=self._sampler(grammar),
@@ -227,19 +178,25 @@ class BatchEngine:
                 request.cancelled = True
                 self._cond.notify()
 
-    def warm(self, prompt: list[int], *, key: str) -> None:
+    def warm(self, prompt: list[int], *, key: str, share: bool = True) -> threading.Event | None:
         """Evaluate ``prompt`` into ``key``'s cache ahead of its first request; returns at once.
 
         A session warms its system prompt while its user is still speaking, so the
-        first reply only evaluates the user's words. Prompts that don't fit are ignored.
+        first reply only evaluates the user's words. With ``share`` the prompt is a fixed
+        head other sessions start with too: it is evaluated once into a shared prefix
+        (unless one holds it already) and copied into this session's sequence. Prompts
+        that don't fit are ignored (None). The event returned is set once the prompt is
+        in ``key``'s sequence.
         """
         if not prompt or len(prompt) >= self.n_ctx:
-            return
+            return None
+        request = Request(prompt, key=key, sampler=None, max_tokens=0, share=share)
         with self._cond:
             if self._closed:
-                return
-            self._waiting.append(_Request(prompt, key=key, sampler=None, max_tokens=0))
+                return None
+            self._waiting.append(request)
             self._cond.notify()
+        return request.done
 
     def close(self) -> None:
         """Stop the scheduler (pending requests end with an error) and free the context."""
@@ -255,17 +212,10 @@ class BatchEngine:
     # -- the scheduler thread ----------------------------------------------------------
 
     def _sampler(self, grammar: tuple[str, str] | None) -> Any:
-        lib = self._lib
-        chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
-        if grammar is not None:
-            gbnf, root = grammar
-            constrained = lib.llama_sampler_init_grammar(self._vocab, gbnf.encode(), root.encode())
-            if constrained is None:
-                lib.llama_sampler_free(chain)
-                raise GenerationError("llama.cpp rejected the reply grammar")
-            lib.llama_sampler_chain_add(chain, constrained)
-        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
-        return chain
+        try:
+            return make_sampler(self._lib, self._vocab, grammar)
+        except GrammarError as exc:
+            raise GenerationError(str(exc)) from exc
 
     def _run(self) -> None:
         while True:
@@ -287,20 +237,38 @@ class BatchEngine:
                     self._finish(request, GenerationError(f"generation failed: {exc}"))
 
     def _admit(self) -> None:
-        """Give waiting requests a slot (under the lock); cancelled ones just end."""
-        still: list[_Request] = []
+        """Give waiting requests a slot (under the lock); cancelled ones just end.
+
+        A request starts from its slot's cache or from the shared prefix that covers
+        more of its prompt (copied in); while that prefix is still being evaluated the
+        request waits for it rather than evaluate the same tokens again.
+        """
+        still: list[Request] = []
         for request in self._waiting:
             if request.cancelled:
                 self._finish(request, None)
                 continue
+            if request.share and self.prefixes.enabled and not self.prefixes.find(request.prompt):
+                self._build_prefix(request.prompt)
             slot = choose_slot(self._slots, request.key)
             if slot is None:
                 still.append(request)
                 continue
             # A reply needs the logits of the prompt's last token: evaluate at least that.
             needs = 1 if request.max_tokens > 0 else 0
-            keep = min(common_prefix(slot.tokens, request.prompt), len(request.prompt) - needs)
-            if not self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, keep, -1):
+            usable = len(request.prompt) - needs
+            keep = min(common_prefix(slot.tokens, request.prompt), usable)
+            prefix, shared = self.prefixes.match(request.prompt)
+            shared = min(shared, usable)
+            if prefix is not None and shared > keep and prefix.busy:
+                still.append(request)  # being evaluated: its copy comes in a step or two
+                continue
+            if prefix is not None:
+                prefix.last_used = time.monotonic()  # in use: the last to be evicted
+            if prefix is not None and shared > keep:
+                self._copy(prefix, slot, shared)
+                keep = shared
+            elif not self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, keep, -1):
                 self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
                 keep = 0
             del slot.tokens[keep:]
@@ -311,13 +279,44 @@ class BatchEngine:
             self._active.append(request)
         self._waiting = still
 
+    def _copy(self, source: Slot, target: Slot, length: int) -> None:
+        """Make ``target`` hold the first ``length`` tokens of ``source`` (cells shared)."""
+        lib = self._lib
+        lib.llama_memory_seq_rm(self._memory, target.seq_id, -1, -1)
+        lib.llama_memory_seq_cp(self._memory, source.seq_id, target.seq_id, 0, length)
+        target.tokens = source.tokens[:length]
+
+    def _build_prefix(self, prompt: list[int]) -> None:
+        """Start evaluating ``prompt`` as a shared prefix (from the best one there is)."""
+        base, shared = self.prefixes.match(prompt, ready_only=True)
+        if base is not None:
+            base.busy = True  # what the new prefix starts from is evicted last
+        made = self.prefixes.add(prompt, now=time.monotonic())
+        if base is not None:
+            base.busy = False
+            if made is None:
+                made = self.prefixes.add(prompt, now=time.monotonic())
+        if made is None:
+            return  # over the budget even alone: the session evaluates it itself
+        entry, evicted = made
+        for old in evicted:
+            self._lib.llama_memory_seq_rm(self._memory, old.seq_id, -1, -1)
+        if base is not None and base in self.prefixes.entries:
+            self._copy(base, entry, shared)
+        else:
+            self._lib.llama_memory_seq_rm(self._memory, entry.seq_id, -1, -1)
+        build = Request(prompt, key=None, sampler=None, max_tokens=0)
+        build.slot = entry
+        build.pending = prompt[len(entry.tokens) :]
+        self._active.append(build)
+
     def _retire(self) -> None:
         """End cancelled requests and finished warm-ups, freeing their slots for _admit."""
         for request in [r for r in self._active if r.cancelled or r.warmed]:
             self._finish(request, None)
 
     def _step(self) -> None:
-        entries: list[tuple[_Request, int]] = []  # (request, tokens added this step)
+        entries: list[tuple[Request, int]] = []  # (request, tokens added this step)
         n = 0
         for request in self._active:  # one token for each reply being generated
             if request.next_token is not None:
@@ -366,31 +365,18 @@ class BatchEngine:
         batch.seq_id[i][0] = seq_id
         batch.logits[i] = logits
 
-    def _pick(self, request: _Request, index: int) -> int:
-        """The greedy token the grammar allows (and accept it into the sampler).
-
-        Applying the grammar to all 151k candidates costs ~18 ms a token; the most likely
-        token is almost always allowed, so check it alone first (llama.cpp's own common
-        sampler does the same) and run the full constrained sampling only when it is not.
-        """
-        lib = self._lib
-        logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(self._ctx, index), (self._n_vocab,))
-        token = int(logits.argmax())
-        if request.constrained:
-            candidate = lib.llama_token_data(token, float(logits[token]), 0.0)
-            array = lib.llama_token_data_array(ctypes.pointer(candidate), 1, -1, False)
-            constraint = lib.llama_sampler_chain_get(request.sampler, 0)
-            lib.llama_sampler_apply(constraint, ctypes.byref(array))
-            if not math.isfinite(candidate.logit):
-                return int(lib.llama_sampler_sample(request.sampler, self._ctx, index))
-        lib.llama_sampler_accept(request.sampler, token)
-        return token
-
-    def _sample(self, request: _Request) -> None:
+    def _sample(self, request: Request) -> None:
         lib = self._lib
         index, request.logit_index = request.logit_index, None
         assert index is not None
-        token = self._pick(request, index)
+        token = pick_token(
+            lib,
+            self._ctx,
+            request.sampler,
+            index,
+            n_vocab=self._n_vocab,
+            constrained=request.constrained,
+        )
         if lib.llama_vocab_is_eog(self._vocab, token):
             self._finish(request, None)
             return
@@ -404,7 +390,7 @@ class BatchEngine:
             return
         request.next_token = token
 
-    def _undo(self, entries: list[tuple[_Request, int]]) -> None:
+    def _undo(self, entries: list[tuple[Request, int]]) -> None:
         """Forget the tokens of a failed step: back where they came from, out of the cache."""
         for request, added in entries:
             slot = request.slot
@@ -418,7 +404,7 @@ class BatchEngine:
             else:
                 request.pending = tokens + request.pending
 
-    def _relieve(self, status: int, entries: list[tuple[_Request, int]]) -> None:
+    def _relieve(self, status: int, entries: list[tuple[Request, int]]) -> None:
         """After a failed step: free cache from idle sessions, else fail the largest request."""
         idle = [s for s in self._slots if not s.busy and s.tokens]
         if status == 1 and idle:
@@ -428,13 +414,20 @@ class BatchEngine:
                 slot.key = None
             log.info("KV cache full: dropped %d idle conversations' caches", len(idle))
             return
+        shared = self.prefixes.idle()
+        if status == 1 and shared:
+            for prefix in shared:
+                self._lib.llama_memory_seq_rm(self._memory, prefix.seq_id, -1, -1)
+                self.prefixes.remove(prefix)
+            log.info("KV cache full: dropped %d shared prompt prefixes", len(shared))
+            return
         victim = max((r for r, _ in entries), key=lambda r: len(r.slot.tokens) if r.slot else 0)
         self._finish(
             victim,
             GenerationError(f"the language model's context is full (llama_decode {status})"),
         )
 
-    def _finish(self, request: _Request, error: BaseException | None) -> None:
+    def _finish(self, request: Request, error: BaseException | None) -> None:
         """End a request: free its slot and sampler, wake its reader."""
         if request in self._active:
             self._active.remove(request)
@@ -442,8 +435,10 @@ class BatchEngine:
         if slot is not None:
             slot.busy = False
             slot.last_used = time.monotonic()
+            slot.target = None  # a prefix holds what was evaluated, even if cut short
             request.slot = None
         if request.sampler is not None:
             self._lib.llama_sampler_free(request.sampler)
             request.sampler = None
         request.out.put(error if error is not None else _END)
+        request.done.set()

@@ -6,15 +6,10 @@ from typing import Any
 
 import pytest
 
-from nur_notebook.server.pipeline.base import Message
+from nur_notebook.server.pipeline.base import Message, ToolSpec
 from nur_notebook.server.pipeline.decision import chat_messages, parse_decision
-from nur_notebook.server.pipeline.llama_batch import (
-    BatchEngine,
-    GenerationError,
-    _Slot,
-    choose_slot,
-    common_prefix,
-)
+from nur_notebook.server.pipeline.llama_batch import BatchEngine, GenerationError
+from nur_notebook.server.pipeline.llama_slots import common_prefix
 
 SHOP = "You are a friendly assistant for a shoe shop. Answer in one short sentence."
 QUESTIONS = (
@@ -23,34 +18,6 @@ QUESTIONS = (
     "Do you have a store in Berlin?",
     "Is there a discount for students?",
 )
-
-
-def test_common_prefix() -> None:
-    assert common_prefix([1, 2, 3], [1, 2, 4, 5]) == 2
-    assert common_prefix([], [1]) == 0
-    assert common_prefix([1, 2], [1, 2]) == 2
-
-
-def test_a_session_gets_its_own_slot_back() -> None:
-    slots = [_Slot(0, [1, 2], key="a", last_used=1), _Slot(1, [3], key="b", last_used=2)]
-    assert choose_slot(slots, "b") is slots[1]
-    assert choose_slot(slots, "a") is slots[0]
-
-
-def test_an_empty_slot_before_evicting_and_then_the_least_recent() -> None:
-    slots = [_Slot(0, [1], key="a", last_used=5), _Slot(1), _Slot(2, [4], key="c", last_used=1)]
-    assert choose_slot(slots, "new") is slots[1]
-    slots[1].busy = True
-    assert choose_slot(slots, "new") is slots[2]  # c was used longest ago
-    for slot in slots:
-        slot.busy = True
-    assert choose_slot(slots, "a") is None  # all busy: the request waits
-
-
-def test_a_session_waits_for_its_own_busy_slot() -> None:
-    slots = [_Slot(0, [1, 2, 3], key="a", busy=True), _Slot(1)]
-    assert choose_slot(slots, "a") is None  # its warm-up is running: wait for that cache
-    assert choose_slot(slots, "b") is slots[1]
 
 
 engines = pytest.mark.engines
@@ -177,3 +144,133 @@ def test_warming_a_session_leaves_only_the_user_turn_for_its_first_reply(llama_b
     before = engine.step_tokens
     _say(llama_brain, engine, first, key="warm")
     assert engine.step_tokens - before < len(first) - len(head) + 60
+
+
+# --- shared agent prefixes ----------------------------------------------------------
+
+TOOLS = [
+    ToolSpec(
+        "lookup_order",
+        "Look up the status of an order by its number",
+        {"order_id": {"type": "string", "required": True, "description": "The order number"}},
+    ),
+    ToolSpec(
+        "store_hours",
+        "Opening hours of a store",
+        {"city": {"type": "string", "required": True}},
+    ),
+    ToolSpec(
+        "book_fitting",
+        "Book a shoe fitting",
+        {"day": {"type": "string", "required": True}, "people": {"type": "integer"}},
+    ),
+]
+
+
+def _head(brain: Any, system_prompt: str = SHOP, tools: list[ToolSpec] | None = None) -> list[int]:
+    messages = chat_messages(
+        system_prompt=system_prompt, history=[], tools=tools or [], language="en"
+    )
+    tokens: list[int] = brain.prompt_tokens(messages, reply=False)
+    return tokens
+
+
+def _turn(brain: Any, question: str, system_prompt: str = SHOP) -> list[int]:
+    messages = chat_messages(
+        system_prompt=system_prompt, history=[Message("user", question)], tools=[], language="en"
+    )
+    tokens: list[int] = brain.prompt_tokens(messages)
+    return tokens
+
+
+def _warm(engine: BatchEngine, prompt: list[int], key: str) -> int:
+    """Warm ``key`` with ``prompt``; the tokens that took evaluating."""
+    before = engine.step_tokens
+    done = engine.warm(prompt, key=key)
+    assert done is not None
+    assert done.wait(120), "the warm-up never finished"
+    return engine.step_tokens - before
+
+
+@engines
+def test_a_second_session_of_an_agent_version_evaluates_only_its_own_turn(
+    llama_brain: Any,
+) -> None:
+    engine = BatchEngine(llama_brain.engine.model, slots=2, n_ctx=2048, n_batch=128)
+    head = _head(llama_brain, tools=TOOLS)
+    try:
+        assert _warm(engine, head, "first") == len(head)  # evaluated once, into a prefix
+        assert _warm(engine, head, "second") == 0  # copied, not evaluated
+        prompt = llama_brain.prompt_tokens(
+            chat_messages(
+                system_prompt=SHOP,
+                history=[Message("user", QUESTIONS[0])],
+                tools=TOOLS,
+                language="en",
+            )
+        )
+        before = engine.step_tokens
+        text = "".join(engine.generate(prompt, key="second", grammar=llama_brain._grammar(TOOLS)))
+        assert parse_decision(text, TOOLS)
+        evaluated = engine.step_tokens - before
+        generated = len(llama_brain.engine.model.tokenize(text.encode(), False, False))
+        # Only the user's turn and the reply: not one token of the system prompt.
+        assert evaluated <= len(prompt) - len(head) + generated + 2
+        # Another agent version evaluates all it does not share with a kept prefix.
+        other = _head(llama_brain, "You are a pirate. Speak like one.", tools=TOOLS)
+        same = common_prefix(head, other)
+        reused = same if same >= engine.prefixes.min_tokens else 0
+        assert _warm(engine, other, "third") == len(other) - reused
+    finally:
+        engine.close()
+
+
+@engines
+def test_the_least_recently_used_prefix_goes_first_under_a_small_budget(
+    llama_brain: Any,
+) -> None:
+    # Three versions of one agent: a long common start, then the prompts differ.
+    common = SHOP + " We sell running shoes, hiking boots and sandals for the whole family,"
+    heads = [_head(llama_brain, f"{common} in the shop on {n} street.") for n in "ABC"]
+    budget = len(heads[0]) + len(heads[1]) + 5  # room for two prefixes, not three
+    engine = BatchEngine(
+        llama_brain.engine.model, slots=2, n_ctx=2048, n_batch=128, prefix_cells=budget
+    )
+    try:
+        _warm(engine, heads[0], "a")
+        _warm(engine, heads[1], "b")
+        assert _warm(engine, heads[0], "c") == 0  # used again: now the more recent one
+        _warm(engine, heads[2], "d")  # over the budget: the prefix of shop two goes
+        kept = [entry.tokens for entry in engine.prefixes.entries]
+        assert heads[1] not in kept
+        assert heads[0] in kept
+        assert heads[2] in kept
+        assert engine.prefixes.cells <= budget
+        # Only what differs from a kept prefix was evaluated for shop two again.
+        assert 0 < _warm(engine, heads[1], "e") < len(heads[1])
+    finally:
+        engine.close()
+
+
+@engines
+def test_a_reply_is_the_same_with_and_without_a_shared_prefix(llama_brain: Any) -> None:
+    model = llama_brain.engine.model
+    shared = BatchEngine(model, slots=2, n_ctx=2048, n_batch=128)
+    alone = BatchEngine(model, slots=2, n_ctx=2048, n_batch=128, prefix_cells=0)
+    head = _head(llama_brain)
+    grammar = llama_brain._grammar([])
+    try:
+        _warm(shared, head, "earlier")  # the prefix an earlier session left behind
+        for question in QUESTIONS[:2]:
+            key = f"s-{question}"
+            assert _warm(shared, head, key) == 0  # copied from the shared prefix
+            assert _warm(alone, head, key) == len(head)  # evaluated for this session alone
+            prompt = _turn(llama_brain, question)
+            with_prefix = "".join(shared.generate(prompt, key=key, grammar=grammar))
+            without = "".join(alone.generate(prompt, key=key, grammar=grammar))
+            assert with_prefix == without
+            assert parse_decision(with_prefix, [])
+        assert not alone.prefixes.entries
+    finally:
+        shared.close()
+        alone.close()
