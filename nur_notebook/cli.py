@@ -50,7 +50,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def add_serve(subparsers: _Subparsers) -> None:
-    from nur_notebook.server.config import DEFAULT_HOST, DEFAULT_PORT
+    from nur_notebook.server.config import DEFAULT_HOST, DEFAULT_PORT, SPEED_FEATURES
 
     parser = subparsers.add_parser("serve", help="run the local Nur server")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
@@ -78,6 +78,21 @@ def add_serve(subparsers: _Subparsers) -> None:
         default=None,
         help="conversations the local LLM batches and keeps cached at once (default: 4)",
     )
+    parser.add_argument(
+        "--llm-prefix-cells",
+        type=int,
+        default=None,
+        help="KV cells the agents' shared, evaluated prompts may hold (default: 2048)",
+    )
+    parser.add_argument(
+        "--off",
+        action="append",
+        choices=SPEED_FEATURES,
+        default=[],
+        metavar="FEATURE",
+        help="run without a latency feature, to measure it (repeatable): "
+        + ", ".join(SPEED_FEATURES),
+    )
     _data_dir_option(parser)
     parser.set_defaults(func=run_serve)
 
@@ -89,6 +104,11 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"error: --port must be 0-65535, got {args.port}", file=sys.stderr)
         return 2
+    if args.llm_prefix_cells is not None and args.llm_prefix_cells < 0:
+        print(
+            f"error: --llm-prefix-cells must be >= 0, got {args.llm_prefix_cells}", file=sys.stderr
+        )
+        return 2
     try:
         config = ServerConfig(
             data_dir=_data_dir(args),
@@ -99,6 +119,8 @@ def run_serve(args: argparse.Namespace) -> int:
             brain_model=args.brain_model,
             llm_threads=args.llm_threads,
             llm_slots=args.llm_slots,
+            llm_prefix_cells=args.llm_prefix_cells,
+            features_off=frozenset(args.off),
         )
         serve(config)
     except OSError as error:

@@ -14,6 +14,15 @@ import platformdirs
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 
+#: Latency features a server can run without, to measure what each one buys
+#: (``nur-notebook serve --off NAME``; ``bench/voice_latency.py --compare``):
+#: ``shared-prefix``: sessions of an agent version copy its evaluated prompt instead of
+#: evaluating it again; ``speculation``: transcribing and thinking start during the
+#: end-of-turn silence; ``first-clause``: the first clause of a reply is spoken as soon as
+#: it is complete; ``whisper-trim``: speech recognition reads only the utterance, not a
+#: padded 30 s window.
+SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause", "whisper-trim")
+
 #: File names inside the data directory.
 DATABASE_FILE = "nur.sqlite3"
 API_KEY_FILE = "api_key"
@@ -59,6 +68,10 @@ class ServerConfig:
     llm_threads: int | None = None
     #: Conversations the local LLM decodes together and keeps in its KV cache (None: 4).
     llm_slots: int | None = None
+    #: KV cells the local LLM's shared agent prefixes may hold (None: 2048; 0: none).
+    llm_prefix_cells: int | None = None
+    #: Latency features switched off (names from ``SPEED_FEATURES``).
+    features_off: frozenset[str] = frozenset()
 
     # Sessions
     #: Silence after speech that ends a user turn (a session may change it).
@@ -69,6 +82,12 @@ class ServerConfig:
     # Start-up
     #: Create an API key (and write ``<data_dir>/api_key``) when none is usable.
     bootstrap_api_key: bool = True
+
+    def feature(self, name: str) -> bool:
+        """Whether the latency feature ``name`` (one of ``SPEED_FEATURES``) is on."""
+        if name not in SPEED_FEATURES:
+            raise ValueError(f"unknown feature {name!r}; one of {', '.join(SPEED_FEATURES)}")
+        return name not in self.features_off
 
     @property
     def database_path(self) -> Path:

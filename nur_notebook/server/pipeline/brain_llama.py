@@ -29,6 +29,7 @@ from nur_notebook.server.pipeline.decision import (
     stream_decision,
 )
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
+from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
 
 #: Replies are spoken: a cap keeps a runaway generation from holding the model.
 MAX_REPLY_TOKENS = 200
@@ -67,15 +68,20 @@ class LlamaBrain(Brain):
         n_ctx: int = 8192,
         n_threads: int = 2,
         slots: int = 4,
+        prefix_cells: int = DEFAULT_PREFIX_CELLS,
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once.
 
         ``n_ctx`` tokens of KV cache are shared by ``slots`` conversations (each may use
         all of it); the least recently used idle conversation gives its cache up first.
+        Sessions of one agent version share its evaluated prompt: ``prefix_cells`` of the
+        cache (0: no sharing).
         """
         weights.passive_threads()
         path = model_path or weights.llm_gguf()
-        engine = BatchEngine.load(str(path), slots=slots, n_ctx=n_ctx, n_threads=n_threads)
+        engine = BatchEngine.load(
+            str(path), slots=slots, n_ctx=n_ctx, n_threads=n_threads, prefix_cells=prefix_cells
+        )
         return cls(engine, model_name=path.name)
 
     @property

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from nur_notebook.server.pipeline import weights
 from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
+from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
 from nur_notebook.server.pipeline.tts_router import RouterTTS
 from nur_notebook.server.pipeline.vad import make_vad
 
@@ -44,6 +45,7 @@ class EngineOptions:
     llm_threads: int = 2
     llm_context: int = 8192
     llm_slots: int = 4
+    llm_prefix_cells: int = DEFAULT_PREFIX_CELLS
 
     @classmethod
     def from_config(cls, config: object) -> EngineOptions:
@@ -129,7 +131,10 @@ def load_engines(
         from nur_notebook.server.pipeline.brain_llama import LlamaBrain
 
         brain = LlamaBrain.load(
-            n_threads=options.llm_threads, n_ctx=options.llm_context, slots=options.llm_slots
+            n_threads=options.llm_threads,
+            n_ctx=options.llm_context,
+            slots=options.llm_slots,
+            prefix_cells=options.llm_prefix_cells,
         )
 
     report("tts")

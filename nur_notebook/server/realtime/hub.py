@@ -108,6 +108,21 @@ class SessionHub:
         await asyncio.to_thread(self.store.set_session_status, session_id, status, reason=reason)
         self.runtimes.pop(session_id, None)
 
+    async def on_session_created(self, record: SessionRecord, agent: AgentRecord) -> None:
+        """Hook for REST: a session was created; its brain starts on the agent's prompt now,
+        not when the socket opens (returns once the warm-up is queued)."""
+        engines = self.host.engines
+        if engines is None:  # still loading: the runtime prepares on its first connection
+            return
+        profile = session_info(record, agent).agent
+        await asyncio.to_thread(
+            engines.brain.prepare,
+            system_prompt=profile.system_prompt,
+            tools=profile.tools,
+            language=profile.language,
+            session=record.session_id,
+        )
+
     async def on_session_ended(self, session_id: str, reason: str) -> None:
         """Hook for REST: a session ended there (e.g. its agent was deleted)."""
         runtime = self.runtimes.get(session_id)

@@ -40,6 +40,10 @@ def engine_loader(config: ServerConfig) -> Loader | None:
             options = replace(options, llm_threads=config.llm_threads)
         if config.llm_slots:
             options = replace(options, llm_slots=config.llm_slots)
+        if config.llm_prefix_cells is not None:
+            options = replace(options, llm_prefix_cells=config.llm_prefix_cells)
+        if not config.feature("shared-prefix"):
+            options = replace(options, llm_prefix_cells=0)
         engines = load_engines(options, progress=progress)
         tts = engines.tts
         route = getattr(tts, "engine_for", None)  # the router picks an engine per voice
@@ -67,6 +71,7 @@ def install(app: FastAPI, *, loader: Loader | str | None = "config") -> None:
     hub = SessionHub(store=app.state.store, host=host, options=runtime_options(config))
     app.state.realtime = hub
     app.state.hooks.on_session_ended.append(hub.on_session_ended)
+    app.state.hooks.on_session_created.append(hub.on_session_created)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -10,10 +10,12 @@ from fastapi import Request
 
 from nur_notebook.server.config import ServerConfig
 from nur_notebook.server.schemas import ErrorBody
-from nur_notebook.server.store import Store
+from nur_notebook.server.store import AgentRecord, SessionRecord, Store
 
 #: ``async def hook(session_id, reason) -> None``
 SessionEndedHook = Callable[[str, str], Awaitable[None]]
+#: ``async def hook(session, agent) -> None``
+SessionCreatedHook = Callable[[SessionRecord, AgentRecord], Awaitable[None]]
 
 
 @dataclass
@@ -21,11 +23,13 @@ class ServerHooks:
     """In-process hooks other parts of the server register on (``app.state.hooks``).
 
     ``on_session_ended`` hooks are awaited when REST ends a session (an agent was
-    deleted), so the session's live socket can be closed. A failing hook is logged and
-    does not stop the others.
+    deleted), so the session's live socket can be closed. ``on_session_created`` hooks
+    are awaited when a session is created, so the engines can get ready for it before
+    its socket opens. A failing hook is logged and does not stop the others.
     """
 
     on_session_ended: list[SessionEndedHook] = field(default_factory=list)
+    on_session_created: list[SessionCreatedHook] = field(default_factory=list)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -6,6 +6,7 @@ and port the request came in on (``ws://`` on plain HTTP, ``wss://`` on HTTPS).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,9 +15,11 @@ from nur_notebook.server.api_error import invalid, not_found
 from nur_notebook.server.auth import CurrentAccount
 from nur_notebook.server.ids import iso_utc
 from nur_notebook.server.routes.agents import agent_not_found
-from nur_notebook.server.routes.common import ERROR_RESPONSES, config_of, store_of
+from nur_notebook.server.routes.common import ERROR_RESPONSES, config_of, hooks_of, store_of
 from nur_notebook.server.schemas import Session, SessionCreate
 from nur_notebook.server.store import SessionRecord
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sessions"], responses=ERROR_RESPONSES)
 
@@ -55,7 +58,8 @@ async def create_session(
             param="agent_id",
         )
     store = store_of(request)
-    if store.get_agent(agent_id, account_id=account.account_id) is None:
+    agent = store.get_agent(agent_id, account_id=account.account_id)
+    if agent is None:
         raise agent_not_found(agent_id)
     record = store.create_session(
         account.account_id,
@@ -64,6 +68,11 @@ async def create_session(
         initial_message=body.initial_message,
         ttl_seconds=config_of(request).session_ttl_seconds,
     )
+    for hook in hooks_of(request).on_session_created:  # the brain warms up for it now
+        try:
+            await hook(record, agent)
+        except Exception:
+            log.exception("session-created hook failed for %s", record.session_id)
     return session_out(record, request)
 
 
