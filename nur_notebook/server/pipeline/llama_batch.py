@@ -287,13 +287,18 @@ class BatchEngine:
         target.tokens = source.tokens[:length]
 
     def _build_prefix(self, prompt: list[int]) -> None:
-        """Start evaluating ``prompt`` as a shared prefix (from the best one there is)."""
+        """Start evaluating ``prompt`` as a shared prefix, from the sequence (prefix or
+        session) holding the longest start of it: only the rest is evaluated."""
         base, shared = self.prefixes.match(prompt, ready_only=True)
-        if base is not None:
+        for slot in self._slots:  # between steps every token a slot holds is evaluated
+            if (n := common_prefix(slot.tokens, prompt)) > shared:
+                base, shared = slot, n
+        protect = base is not None and base in self.prefixes.entries
+        if protect and base is not None:
             base.busy = True  # what the new prefix starts from is evicted last
         made = self.prefixes.add(prompt, now=time.monotonic())
-        if base is not None:
-            base.busy = False
+        if protect and base is not None:
+            base.busy = False  # (a ready prefix is never busy otherwise)
             if made is None:
                 made = self.prefixes.add(prompt, now=time.monotonic())
         if made is None:
@@ -301,7 +306,7 @@ class BatchEngine:
         entry, evicted = made
         for old in evicted:
             self._lib.llama_memory_seq_rm(self._memory, old.seq_id, -1, -1)
-        if base is not None and base in self.prefixes.entries:
+        if base is not None and (base in self._slots or base in self.prefixes.entries):
             self._copy(base, entry, shared)
         else:
             self._lib.llama_memory_seq_rm(self._memory, entry.seq_id, -1, -1)

@@ -42,13 +42,22 @@ class SentenceSplitter:
 
     The first sentence is what a listener waits for: with ``first_clause_chars`` set, a
     first sentence still open past that many characters is cut after its last comma
-    (or semicolon, colon, dash), so speech can start sooner.
+    (or semicolon, colon, dash), so speech can start sooner. With
+    ``first_clause_words`` set it is cut sooner still: at the first such boundary after
+    that many words ("Our shop opens at nine," of "Our shop opens at nine, and ...").
     """
 
-    def __init__(self, *, min_chars: int = 2, first_clause_chars: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        min_chars: int = 2,
+        first_clause_chars: int | None = None,
+        first_clause_words: int | None = None,
+    ) -> None:
         self._buffer = ""
         self._min_chars = min_chars
         self._first_clause_chars = first_clause_chars
+        self._first_clause_words = first_clause_words
         self._emitted = 0
 
     @property
@@ -80,12 +89,21 @@ class SentenceSplitter:
         return sentences
 
     def _cut_first_clause(self) -> list[str]:
-        if self._first_clause_chars is None or len(self._buffer) <= self._first_clause_chars:
-            return []
         cut = None
-        for match in _CLAUSE_END.finditer(self._buffer):
-            if match.start() >= self._min_chars:
-                cut = match.end()
+        if self._first_clause_words is not None:
+            for match in _CLAUSE_END.finditer(self._buffer):
+                clause = self._buffer[: match.start()]
+                if match.start() >= self._min_chars and (
+                    len(clause.split()) >= self._first_clause_words
+                ):
+                    cut = match.end()
+                    break
+        if cut is None and (
+            self._first_clause_chars is not None and len(self._buffer) > self._first_clause_chars
+        ):
+            for match in _CLAUSE_END.finditer(self._buffer):
+                if match.start() >= self._min_chars:
+                    cut = match.end()
         if cut is None:
             return []
         clause, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:]

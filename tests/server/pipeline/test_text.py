@@ -72,3 +72,32 @@ def test_transcript_normalisation_trims_and_collapses_spaces() -> None:
     assert normalize_transcript("  where is   my order 4, 4, 2, 1, 0?  ") == (
         "where is my order 44210?"
     )
+
+
+def _stream(splitter: SentenceSplitter, text: str) -> list[str]:
+    """Feed ``text`` in small pieces, as a model streams it; every chunk spoken, in order."""
+    out: list[str] = []
+    for i in range(0, len(text), 3):
+        out += splitter.feed(text[i : i + 3])
+    last = splitter.flush()
+    return [*out, last] if last else out
+
+
+def test_the_first_clause_is_spoken_once_it_has_a_few_words() -> None:
+    splitter = SentenceSplitter(min_chars=12, first_clause_words=3)
+    chunks = _stream(splitter, "Our shop opens at nine, and it closes at six, every day. See you!")
+    # Only the first clause is cut; the rest goes by whole sentences.
+    assert chunks == ["Our shop opens at nine,", "and it closes at six, every day.", "See you!"]
+
+
+def test_a_first_clause_of_too_few_words_waits_for_more() -> None:
+    splitter = SentenceSplitter(min_chars=4, first_clause_words=3)
+    assert splitter.feed("Sure, ") == []  # one word: too short to say alone
+    assert splitter.feed("I can do that, ") == ["Sure, I can do that,"]
+    assert splitter.feed("no problem. ") == ["no problem."]
+
+
+def test_a_comma_inside_a_number_is_no_clause_boundary() -> None:
+    splitter = SentenceSplitter(min_chars=4, first_clause_words=2)
+    assert splitter.feed("It costs 1,500 euros") == []
+    assert splitter.feed(" in total; shall I book it?") == ["It costs 1,500 euros in total;"]
