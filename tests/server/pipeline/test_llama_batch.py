@@ -216,11 +216,9 @@ def test_a_second_session_of_an_agent_version_evaluates_only_its_own_turn(
         generated = len(llama_brain.engine.model.tokenize(text.encode(), False, False))
         # Only the user's turn and the reply: not one token of the system prompt.
         assert evaluated <= len(prompt) - len(head) + generated + 2
-        # Another agent version evaluates all it does not share with a kept prefix.
+        # Another agent version evaluates only what it does not share with the first.
         other = _head(llama_brain, "You are a pirate. Speak like one.", tools=TOOLS)
-        same = common_prefix(head, other)
-        reused = same if same >= engine.prefixes.min_tokens else 0
-        assert _warm(engine, other, "third") == len(other) - reused
+        assert _warm(engine, other, "third") == len(other) - common_prefix(head, other)
     finally:
         engine.close()
 
