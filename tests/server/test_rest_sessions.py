@@ -9,6 +9,8 @@ import httpx
 from fastapi import FastAPI
 from rest_support import asgi_client, create_agent, error_of
 
+from nur_notebook.server.store import AgentRecord, SessionRecord
+
 SESSION_FIELDS = {"session_id", "agent_id", "websocket_url", "created_at", "expires_at", "status"}
 
 
@@ -113,3 +115,26 @@ async def test_voices_include_the_seed_voice(http: httpx.AsyncClient) -> None:
     assert "rachel_v2" in voices
     assert "en" in voices["rachel_v2"]["languages"]
     assert set(voices["rachel_v2"]) == {"voice_id", "name", "languages", "gender", "description"}
+
+
+async def test_creating_a_session_tells_the_engines_before_any_socket_opens(
+    app: FastAPI, http: httpx.AsyncClient
+) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    async def failing(record: object, agent: object) -> None:
+        raise RuntimeError("a broken hook")
+
+    async def warm(record: SessionRecord, agent: AgentRecord) -> None:
+        seen.append((record.session_id, agent.id, agent.system_prompt))
+
+    app.state.hooks.on_session_created[:0] = [failing, warm]
+    agent = await create_agent(http, system_prompt="You sell shoes.")
+    response = await http.post(f"/v1/agents/{agent['id']}/sessions", json={})
+    # A failing hook is logged; the session is created and the other hooks still run.
+    assert response.status_code == 200
+    assert seen == [(response.json()["session_id"], agent["id"], "You sell shoes.")]
+    # A refused request creates nothing and warms nothing.
+    missing = await http.post("/v1/agents/agt_missing/sessions", json={})
+    assert missing.status_code == 404
+    assert len(seen) == 1
