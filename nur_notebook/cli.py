@@ -11,6 +11,7 @@ Examples::
     nur-notebook keys list
     nur-notebook keys revoke key_4fGh...
     nur-notebook talk agt_abc123 --text "Where is order 12345?" --out reply.wav
+    nur-notebook eval suite.yaml --variants v1,v2 --repeat 3 --min-pass-rate 0.8
 """
 
 from __future__ import annotations
@@ -222,6 +223,77 @@ def add_talk(subparsers: _Subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+# eval
+
+
+def add_eval(subparsers: _Subparsers) -> None:
+    from nur_notebook.evals.command import add_arguments
+
+    parser = subparsers.add_parser(
+        "eval", help="run an eval suite (docs/evals.md) against the local server or NUR_BASE_URL"
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Connect as ``%load_ext`` does (``NUR_BASE_URL`` with ``NUR_API_KEY``, else the local
+    server, started or reused), then run the suite."""
+    import os
+
+    from nur_notebook.evals.command import EXIT_UNUSABLE, check_arguments, execute
+
+    problem = check_arguments(args)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if not args.suite.is_file():
+        print(f"error: no suite file at {args.suite}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    base_url = os.environ.get("NUR_BASE_URL", "").strip().rstrip("/")
+    api_key = os.environ.get("NUR_API_KEY", "").strip()
+    if base_url and not api_key:
+        print(f"error: NUR_BASE_URL is {base_url} but NUR_API_KEY is not set", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        client = _eval_client(base_url=base_url, api_key=api_key)
+    except _CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        return execute(args, client=client)
+    finally:
+        client.close()
+
+
+def _eval_client(*, base_url: str, api_key: str) -> Any:
+    import httpx
+
+    from nur_notebook.client import NurClient
+
+    if api_key:
+        client = NurClient(api_key=api_key, base_url=base_url or None)
+        try:
+            httpx.get(f"{client.base_url}/health", timeout=5.0)
+        except httpx.HTTPError as exc:
+            client.close()
+            raise _CommandError(
+                f"cannot reach the Nur server at {client.base_url}: {exc}"
+            ) from None
+        return client
+    from nur_notebook.notebook.context import connect
+    from nur_notebook.notebook.local_server import LocalServerError
+
+    try:
+        context = connect(progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except LocalServerError as exc:
+        raise _CommandError(f"the local Nur server did not start: {exc}") from None
+    if context.engine_problem:
+        raise _CommandError(f"the local Nur server cannot run sessions: {context.engine_problem}")
+    print(context.summary(), file=sys.stderr)
+    return context.client
+
+
 # the command
 
 
@@ -235,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(subparsers)
     add_keys(subparsers)
     add_talk(subparsers)
+    add_eval(subparsers)
     return parser
 
 
