@@ -1,5 +1,6 @@
 // Bundles the widget: the worklets first (each to a self-contained script held as a string, so
-// the widget can load them from Blob URLs), then widget.js and its CSS into the package's static/.
+// the widget can load them from Blob URLs), then widget.js and its CSS, and the eval matrix
+// widget (eval_widget.js) and its CSS, into the package's static/.
 // Usage: node js/build.mjs [--watch]
 import * as esbuild from "esbuild";
 import path from "node:path";
@@ -30,7 +31,12 @@ const worklets = {
 };
 
 const options = {
-  entryPoints: [path.join(root, "js", "widget.js"), path.join(root, "js", "widget.css")],
+  entryPoints: [
+    path.join(root, "js", "widget.js"),
+    path.join(root, "js", "widget.css"),
+    path.join(root, "js", "eval_widget.js"),
+    path.join(root, "js", "eval_widget.css"),
+  ],
   bundle: true,
   format: "esm",
   minify: true,

@@ -102,7 +102,13 @@ async def run_suite(
                     row = await _row(suite, scenario, variant, attempt, outcome, judge)
                     result.add(row, outcome.audio)
                     report(
-                        {"type": "row", "row": row, "index": len(result.rows) - 1, "total": total}
+                        {
+                            "type": "row",
+                            "row": row,
+                            "index": len(result.rows) - 1,
+                            "total": total,
+                            "audio": outcome.audio,
+                        }
                     )
         report({"type": "done", "summary": result.summary})
         return result

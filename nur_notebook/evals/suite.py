@@ -44,15 +44,24 @@ def load_suite(
     tools: Mapping[str, Callable[..., Any]] | None = None,
     agent_id: str | None = None,
     base_dir: str | FilePath | None = None,
+    default_variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Suite:
     """A checked :class:`Suite` from a YAML path, YAML text or a dict.
 
     ``tools`` answers tool calls with Python functions (beside the suite's ``tools:``);
-    ``agent_id`` makes an existing agent the base, so ``agent:`` may be left out.
+    ``agent_id`` makes an existing agent the base, so ``agent:`` may be left out;
+    ``default_variants`` are the variants of a suite that names none (in a notebook: the
+    kernel's versions of the agent).
     """
     name, data, lines, where, folder = _read(source)
     checker = _Checker(lines, where, folder if base_dir is None else FilePath(base_dir))
-    suite = checker.suite(data, default_name=name, functions=tools or {}, agent_id=agent_id)
+    suite = checker.suite(
+        data,
+        default_name=name,
+        functions=tools or {},
+        agent_id=agent_id,
+        default_variants=default_variants,
+    )
     if checker.problems or suite is None:
         raise SuiteError(checker.problems)
     return suite
@@ -124,13 +133,14 @@ class _Checker:
         default_name: str,
         functions: Mapping[str, Callable[..., Any]],
         agent_id: str | None,
+        default_variants: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Suite | None:
         top = self.mapping(data, (), "a mapping with agent, scenarios, ...")
         if top is None:
             return None
         self.keys(top, SUITE_KEYS, ())
         agent = self.agent(top.get("agent"), required=agent_id is None)
-        variants = self.variants(top.get("variants"))
+        variants = self.variants(top.get("variants", default_variants))
         tool_names = self.tool_names(agent, variants)
         # With --agent and no tools in the suite, the tools are the server's: unknown here.
         self.any_tool = agent_id is not None and not tool_names
@@ -237,7 +247,8 @@ class _Checker:
         for fields in [agent, *variants.values()]:  # @tool functions answer for themselves
             for tool in fields.get("tools") or []:
                 if callable(tool) and hasattr(tool, "definition"):
-                    answers[str(tool.definition["name"])] = ToolAnswer(function=tool)
+                    function = getattr(tool, "call_from_agent", tool)  # JSON arguments in
+                    answers[str(tool.definition["name"])] = ToolAnswer(function=function)
         answers.update({name: ToolAnswer(function=fn) for name, fn in functions.items()})
         table = {} if value is None else self.mapping(value, ("tools",), "a mapping")
         known = ", ".join(sorted(tool_names)) or "none"

@@ -22,7 +22,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from nur_notebook.client.types import Session
 from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop
@@ -41,6 +41,7 @@ AudioHandler = Callable[[bytes, int, int], None]
 Send = (
     tuple[Literal["audio"], bytes]
     | tuple[Literal["text"], str]
+    | tuple[Literal["update"], dict[str, Any]]
     | tuple[Literal["commit", "cancel", "end", "close"], None]
 )
 
@@ -140,6 +141,10 @@ class SessionBridge:
         """Cancel the agent's current response."""
         self._post(("cancel", None))
 
+    def update(self, settings: dict[str, Any]) -> None:
+        """Queue a ``session.update`` (e.g. ``{"system_prompt": "..."}``)."""
+        self._post(("update", dict(settings)))
+
     def end(self, *, wait: float | None = None) -> None:
         """End the session on the server (``session.end``), then close the socket.
 
@@ -230,6 +235,8 @@ class SessionBridge:
                             await conn.commit()
                         case ("cancel", _):
                             await conn.cancel()
+                        case ("update", settings):
+                            await conn.update(**settings)
                         case ("end", _):
                             await conn.end()  # the server answers session.ended, then closes
                             self._loop.call_later(END_GRACE_S, self._force_close, conn)

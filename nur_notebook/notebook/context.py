@@ -47,6 +47,9 @@ class NurContext:
     engine_problem: str = ""
     #: Versions made per agent NAME in this kernel (re-running a cell adds one).
     versions: dict[str, int] = field(default_factory=dict)
+    #: Each version made per agent NAME: version, agent_id and the agent's fields (evals
+    #: run them side by side).
+    agent_versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: The live conversation of each agent NAME (a new version supersedes it).
     conversations: dict[str, Conversation] = field(default_factory=dict)
     #: The loop the kernel's session connections and relay socket run on.

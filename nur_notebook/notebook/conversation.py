@@ -75,6 +75,11 @@ class Conversation:
         self._sending = 0
         self._display: _DisplayHandle | None = None
         self._generation: int | None = None  # of the latest agent audio
+        # Each user turn's audio as sent (for to_scenario), cut at its final transcript.
+        self._turn_audio: dict[int, bytes] = {}
+        self._pending_audio = bytearray()
+        # A prompt sent with update(): (prompt, version), live once session.updated says so.
+        self._pending_prompt: tuple[str, int] | None = None
         self.widget = widget
         if widget is not None:
             self._wire_widget(widget)
@@ -93,6 +98,7 @@ class Conversation:
     def _on_event(self, event: SessionEvent | Error) -> None:
         data = event.to_dict()
         with self._cond:
+            self._before_event(data)
             changed = self._state.apply(data, now=time.time())
             snapshot = self._snapshot(changed)
             self._cond.notify_all()
@@ -132,6 +138,7 @@ class Conversation:
 
     def _send_mic_audio(self, pcm: bytes) -> None:
         self._recorder.add_user(pcm, at=time.monotonic())
+        self._pending_audio.extend(pcm)
         self._bridge.send_audio(pcm)
 
     def _on_control(self, message: dict[str, Any]) -> None:
@@ -212,6 +219,7 @@ class Conversation:
                 if self._state.ended:
                     break
                 self._recorder.add_user(piece, at=time.monotonic())
+                self._pending_audio.extend(piece)
                 self._bridge.send_audio(piece)
                 time.sleep(pause)
         finally:
@@ -245,6 +253,76 @@ class Conversation:
         if not self._state.ended:  # not confirmed yet (or the socket was down)
             self._on_event(SessionEnded(reason="client_ended"))
         self.refresh_display()
+
+    # --- prompt versions and scenarios ------------------------------------------
+
+    def _before_event(self, data: dict[str, Any]) -> None:
+        """Bookkeeping of ``update`` and ``to_scenario`` (under the lock)."""
+        kind = data.get("type")
+        if kind == "transcript.user.final" and self._pending_audio:
+            self._turn_audio[int(data.get("turn", 0))] = bytes(self._pending_audio)
+            self._pending_audio.clear()
+        elif kind == "session.updated" and self._pending_prompt is not None:
+            prompt, version = self._pending_prompt
+            agent = (data.get("session") or {}).get("agent") or {}
+            if agent.get("system_prompt") == prompt:
+                self._pending_prompt = None
+                self._state.agent_version = version
+                self.agent["version"] = version
+                self.agent["system_prompt"] = prompt
+                if self.widget is not None:
+                    self.widget.agent = dict(self.agent)
+
+    def update(
+        self, *, system_prompt: str, version: int | None = None, timeout: float = 30.0
+    ) -> int:
+        """Change the running conversation's prompt (``session.update``; same session).
+
+        Replies from then on are marked with ``version`` (default: the current one + 1) in
+        the transcript; returns that version once the server has confirmed the change.
+        """
+        if not isinstance(system_prompt, str) or not system_prompt.strip():
+            raise ValueError("update() needs a non-empty system_prompt")
+        self._check_open()
+        with self._cond:
+            new = int(version if version is not None else self._state.agent_version + 1)
+            self._pending_prompt = (system_prompt, new)
+        self._bridge.update({"system_prompt": system_prompt})
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._pending_prompt is None, timeout=timeout):
+                self._pending_prompt = None
+                raise TimeoutError(
+                    f"the server did not confirm the new prompt within {timeout:g} s"
+                )
+        return new
+
+    def to_scenario(
+        self,
+        name: str | None = None,
+        *,
+        mode: str | None = None,
+        audio_dir: str | Path | None = None,
+    ) -> dict[str, Any]:
+        """This conversation as an eval scenario (docs/evals.md): each user turn with the
+        tool calls it led to as expectations (``no_tool_call`` where there were none).
+
+        Turns spoken here become an ``audio`` scenario replaying the recorded user audio
+        (as WAV bytes, or files in ``audio_dir``); typed ones a ``text`` scenario.
+        ``mode="text"`` or ``"spoken"`` replays the words heard instead.
+        """
+        from nur_notebook.notebook.scenario import scenario_from
+
+        with self._cond:
+            audio = dict(self._turn_audio)
+        return scenario_from(
+            self.transcript,
+            self.tool_calls,
+            audio=audio,
+            name=name
+            or f"{self.agent.get('name', 'conversation')} v{self.agent.get('version', 1)}",
+            mode=mode,
+            audio_dir=None if audio_dir is None else Path(audio_dir),
+        )
 
     # --- exports and display ----------------------------------------------------
 

@@ -66,4 +66,5 @@ def unload_ipython_extension(ip: Any) -> None:
         _CONTEXT = None
     magics = ip.magics_manager.magics
     magics["cell"].pop("nur_agent", None)
+    magics["cell"].pop("nur_eval", None)
     magics["line"].pop("nur", None)

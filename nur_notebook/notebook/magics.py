@@ -4,6 +4,8 @@
     You are a friendly customer support agent for an e-commerce store.
 
     %nur agents | %nur delete NAME_OR_ID | %nur voices | %nur server [status|stop|logs]
+    %%nur_eval [--repeat N] [--variants v1,v2] [--as VAR]   (the suite as YAML; docs/evals.md)
+    %nur eval SUITE.yaml [the same options]
 
 Everything is checked before anything is created: a bad option, an unknown voice or
 tool, an empty prompt is a ``UsageError`` and the server is left as it was.
@@ -43,7 +45,8 @@ NUR_USAGE = """\
 %nur agents                  the agents of this account (with this kernel's versions)
 %nur delete NAME_OR_ID       delete one agent by id, or every agent with that name
 %nur voices                  the voices agents can use
-%nur server [status|stop|logs]   the local Nur server"""
+%nur server [status|stop|logs]   the local Nur server
+%nur eval SUITE.yaml [--repeat N] [--variants v1,v2] [--as VAR]   run an eval suite"""
 
 
 @magics_class
@@ -54,6 +57,9 @@ class NurMagics(Magics):
         super().__init__(shell)  # type: ignore[no-untyped-call]  # IPython is untyped here
         self.context = context
         self.user_ns: dict[str, Any] = shell.user_ns
+        from nur_notebook import evals
+
+        evals.use_client(context.client)  # evals.run() in this kernel uses this server
 
     # --- %%nur_agent ------------------------------------------------------------
 
@@ -64,6 +70,7 @@ class NurMagics(Magics):
         tools = resolve_tools(
             options.tool_names, namespace=self.user_ns, registry=registered_tools()
         )
+        live = self._live_to_update(options)
         voice_id, language = self._check_voice(options)
         agent = self._create_agent(options, voice_id=voice_id, language=language, tools=tools)
         version = self.context.next_version(options.name)
@@ -75,6 +82,23 @@ class NurMagics(Magics):
             "voice_id": voice_id,
             "language": language,
         }
+        self.context.agent_versions.setdefault(options.name, []).append(
+            {
+                **described,
+                "system_prompt": options.system_prompt,
+                "tools": list(tools),
+                "max_turns": options.max_turns,
+                "initial_message": options.greeting,
+            }
+        )
+        if live is not None:
+            live.update(system_prompt=options.system_prompt, version=version)
+            self.user_ns[options.var] = live
+            print(
+                f"Agent {options.name!r} v{version} ({agent.id}): the running conversation "
+                f"has the new prompt -> {options.var}"
+            )
+            return
         tool_note = f", tools: {', '.join(t.name for t in tools)}" if tools else ""
         print(
             f"Agent {options.name!r} v{version} ({agent.id}), voice {voice_id}, "
@@ -90,6 +114,67 @@ class NurMagics(Magics):
         self.context.conversations[options.name] = conversation
         self.user_ns[options.var] = conversation
         conversation.show()
+
+    def _live_to_update(self, options: AgentOptions) -> Conversation | None:
+        """With ``--update``: the running conversation of NAME (checked before anything)."""
+        if not options.update:
+            return None
+        live: Conversation | None = self.context.conversations.get(options.name)
+        if live is None or live.ended:
+            raise UsageError(
+                f"%%nur_agent --update: no running conversation of {options.name!r} to "
+                "update; run the cell without --update to start one"
+            )
+        for flag, given, current in (
+            ("--voice", options.voice_id, live.agent.get("voice_id")),
+            ("--language", options.language, live.agent.get("language")),
+        ):
+            if given is not None and given != current:
+                raise UsageError(
+                    f"%%nur_agent --update changes the prompt only; {flag} {given} differs "
+                    f"from the running conversation's {current} (run without --update)"
+                )
+        return live
+
+    # --- %%nur_eval -------------------------------------------------------------
+
+    @cell_magic  # type: ignore[untyped-decorator]
+    def nur_eval(self, line: str, cell: str | None = None) -> None:
+        """Run the eval suite in the cell body (YAML) with a live matrix below the cell."""
+        from nur_notebook.notebook import eval_magic
+
+        options = eval_magic.parse_options(eval_magic.split_line(line))
+        if not (cell or "").strip():
+            raise UsageError(
+                f"%%nur_eval: the cell body is the suite, and it is empty\n\n{eval_magic.USAGE}"
+            )
+        self._run_eval(str(cell), options, source=None)
+
+    def _eval_file(self, words: list[str]) -> None:
+        from pathlib import Path
+
+        from nur_notebook.notebook import eval_magic
+
+        path = Path(words[0]).expanduser()
+        options = eval_magic.parse_options(words[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"%nur eval: cannot read {path}: {exc.strerror or exc}") from None
+        self._run_eval(text, options, source=path)
+
+    def _run_eval(self, text: str, options: Any, *, source: Any) -> None:
+        from nur_notebook.notebook import eval_magic
+
+        suite = eval_magic.build_suite(
+            text,
+            options,
+            namespace=self.user_ns,
+            versions=self.context.agent_versions,
+            source=source,
+        )
+        running = eval_magic.start_eval(suite, client=self.context.client, options=options)
+        self.user_ns[options.var] = running
 
     def _voices(self) -> list[Voice]:
         return self._api(self.context.client.voices.list)
@@ -184,6 +269,8 @@ class NurMagics(Magics):
                 return None
             case "server" if len(rest) <= 1:
                 return self._server(rest[0] if rest else "status")
+            case "eval" if rest:
+                return self._eval_file(rest)
             case "help" | "-h" | "--help":
                 print(NUR_USAGE)
                 return None

@@ -26,12 +26,14 @@ DEFAULT_VAR = "conv"
 
 USAGE = """\
 %%nur_agent NAME [--voice VOICE_ID] [--language CODE] [--tools f,g] [--max-turns N]
-            [--greeting TEXT] [--as VAR] [--no-talk]
+            [--greeting TEXT] [--as VAR] [--no-talk] [--update]
 <system prompt: the cell body, taken literally>
 
 Creates a new version of agent NAME and opens a conversation with it below the cell,
 bound to VAR (default: conv). --tools takes names of @nur_notebook.tool functions or of
-variables holding lists of them. --no-talk creates the agent only and binds it to VAR."""
+variables holding lists of them. --no-talk creates the agent only and binds it to VAR.
+--update gives the running conversation of NAME the new prompt (session.update) instead
+of opening a new session; replies from then on are marked with the new version."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class AgentOptions:
     greeting: str | None = None
     var: str = DEFAULT_VAR
     talk: bool = True
+    #: Change the running conversation's prompt instead of opening a new one.
+    update: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +68,7 @@ def _parser() -> _Parser:
     parser.add_argument("--greeting")
     parser.add_argument("--as", dest="var", default=DEFAULT_VAR)
     parser.add_argument("--no-talk", dest="talk", action="store_false")
+    parser.add_argument("--update", action="store_true")
     parser.add_argument("-h", "--help", action="store_true")
     return parser
 
@@ -101,6 +106,7 @@ def parse_agent_cell(line: str, body: str | None) -> AgentOptions:
         greeting=args.greeting,
         var=_variable(args.var),
         talk=args.talk,
+        update=args.update,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from nur_notebook.client.types import Session
 from nur_notebook.realtime.events import ConnectionReconnecting
@@ -37,6 +37,8 @@ class SessionLink(Protocol):
     async def commit(self) -> None: ...
 
     async def cancel(self) -> None: ...
+
+    async def update(self, **settings: Any) -> None: ...
 
     async def end(self) -> None: ...
 

@@ -73,9 +73,30 @@ def _bad(path: str, expected: str) -> ProtocolError:
     return ProtocolError(ErrorCode.INVALID_EVENT, f"session.update: '{path}' must be {expected}")
 
 
+#: Longest system prompt a ``session.update`` may set (the REST limit).
+MAX_SYSTEM_PROMPT_CHARS = 100_000
+
+
+def split_prompt(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``patch`` without its ``system_prompt``, and the new prompt (None if not given).
+
+    The prompt replaces the agent's for the rest of this session (the agent itself is
+    unchanged); it must be a non-blank string of at most ``MAX_SYSTEM_PROMPT_CHARS``.
+    """
+    if "system_prompt" not in patch:
+        return patch, None
+    prompt = patch["system_prompt"]
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise _bad("system_prompt", "a non-blank string")
+    if len(prompt) > MAX_SYSTEM_PROMPT_CHARS:
+        raise _bad("system_prompt", f"at most {MAX_SYSTEM_PROMPT_CHARS} characters")
+    return {k: v for k, v in patch.items() if k != "system_prompt"}, prompt
+
+
 def apply_update(current: SessionSettings, patch: dict[str, Any]) -> SessionSettings:
     """``current`` with ``patch`` applied; raises ``ProtocolError`` naming a bad key."""
     allowed = {"turn_detection", "output_audio", "tool_timeout_ms"}
+    patch, _prompt = split_prompt(patch)
     for key in patch:
         if key not in allowed:
             raise _bad(key, f"one of {', '.join(sorted(allowed))} (unknown key)")

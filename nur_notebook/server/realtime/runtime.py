@@ -29,7 +29,12 @@ from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
 from nur_notebook.protocol.events import decode_client_event
 from nur_notebook.protocol.frames import FrameKind, decode_frame
 from nur_notebook.protocol.replay import ReplayLog
-from nur_notebook.protocol.settings import SessionSettings, TurnDetection, apply_update
+from nur_notebook.protocol.settings import (
+    SessionSettings,
+    TurnDetection,
+    apply_update,
+    split_prompt,
+)
 from nur_notebook.server.pipeline.base import Float32Audio
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.engines import SessionEngines
@@ -167,6 +172,10 @@ class SessionRuntime:
         match event:
             case ev.SessionUpdate(session=patch):
                 self.settings = apply_update(self.settings, patch)
+                _rest, prompt = split_prompt(patch)
+                if prompt is not None:  # the next reply reads the new prompt
+                    agent = replace(self.info.agent, system_prompt=prompt)
+                    self.info = replace(self.info, agent=agent)
                 self.listener.configure(self.settings.turn_detection)
                 await self.emit(
                     ev.SessionUpdated(
