@@ -241,7 +241,7 @@ def run_eval(args: argparse.Namespace) -> int:
     server, started or reused), then run the suite."""
     import os
 
-    from nur_notebook.evals.command import EXIT_UNUSABLE, check_arguments, execute
+    from nur_notebook.evals.command import EXIT_UNUSABLE, check_arguments, execute, load
 
     problem = check_arguments(args)
     if problem is not None:
@@ -249,6 +249,9 @@ def run_eval(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     if not args.suite.is_file():
         print(f"error: no suite file at {args.suite}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    suite = load(args)  # checked before any server is reached or started
+    if suite is None:
         return EXIT_UNUSABLE
     base_url = os.environ.get("NUR_BASE_URL", "").strip().rstrip("/")
     api_key = os.environ.get("NUR_API_KEY", "").strip()
@@ -261,7 +264,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
-        return execute(args, client=client)
+        return execute(args, suite, client=client)
     finally:
         client.close()
 

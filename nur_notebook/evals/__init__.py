@@ -62,12 +62,14 @@ def run(
     tools: Mapping[str, Callable[..., Any]] | None = None,
     agent_id: str | None = None,
     on_progress: Progress | None = None,
+    concurrency: int = 1,
 ) -> EvalResult:
     """Run a suite (a :class:`Suite`, a YAML path or text, or a dict) and wait for it.
 
     ``variants`` picks variants by name (a list or ``"v1,v2"``), ``repeat`` overrides the
     suite's attempts per scenario x variant, ``tools`` answers tool calls with Python
-    functions, ``agent_id`` tests an existing agent. Safe to call where an event loop
+    functions, ``agent_id`` tests an existing agent, ``concurrency`` runs that many
+    attempts at once. Safe to call where an event loop
     runs already (Jupyter): the run gets a thread and a loop of its own.
     """
     loaded = (
@@ -85,7 +87,12 @@ def run(
         async_client = AsyncNurClient(api_key=api_key, base_url=base_url)
         try:
             return await run_suite(
-                loaded, async_client, variants=variants, repeat=repeat, on_progress=on_progress
+                loaded,
+                async_client,
+                variants=variants,
+                repeat=repeat,
+                on_progress=on_progress,
+                concurrency=concurrency,
             )
         finally:
             await async_client.close()

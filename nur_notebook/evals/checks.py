@@ -110,7 +110,7 @@ def subset_matches(expected: Any, actual: Any) -> bool:
             return re.search(expected[1:-1], _text(actual)) is not None
         return _text(actual).strip() == expected.strip()
     if isinstance(expected, bool) or expected is None:
-        return actual is expected or actual == expected
+        return actual is expected  # true is not 1
     if isinstance(expected, int | float):
         try:
             return float(_text(actual)) == float(expected)

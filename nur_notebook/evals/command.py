@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nur_notebook.evals.errors import EvalRunError, SuiteError
+from nur_notebook.evals.model import Suite
 from nur_notebook.evals.summary import matrix_text
 
 EXIT_BELOW = 1
@@ -31,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", default=None, help="test this existing agent (AGENT_ID)")
     parser.add_argument("--variants", default=None, help="the variants to run, e.g. v1,v2")
     parser.add_argument("--repeat", type=int, default=None, help="attempts per scenario x variant")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="attempts run at once (default 1)"
+    )
     parser.add_argument("--out", type=Path, default=Path("eval-out"), help="default: ./eval-out")
     parser.add_argument(
         "--min-pass-rate",
@@ -44,24 +48,37 @@ def check_arguments(args: argparse.Namespace) -> str | None:
     """What is wrong with the options, or None."""
     if args.repeat is not None and args.repeat < 1:
         return f"--repeat must be at least 1, got {args.repeat}"
+    if args.concurrency < 1:
+        return f"--concurrency must be at least 1, got {args.concurrency}"
     if not 0.0 <= args.min_pass_rate <= 1.0:
         return f"--min-pass-rate must be from 0 to 1, got {args.min_pass_rate:g}"
     return None
 
 
-def execute(args: argparse.Namespace, *, client: Any) -> int:
-    """Load, run, write the files and print the matrix; the exit status."""
-    from nur_notebook.evals import load_suite, run
+def load(args: argparse.Namespace) -> Suite | None:
+    """The checked suite, or None after printing why it cannot run."""
+    from nur_notebook.evals import load_suite
 
     try:
-        suite = load_suite(args.suite, agent_id=args.agent)
+        return load_suite(args.suite, agent_id=args.agent)
     except SuiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return None
+
+
+def execute(args: argparse.Namespace, suite: Suite, *, client: Any) -> int:
+    """Run, write the files and print the matrix; the exit status."""
+    from nur_notebook.evals import run
+
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
     try:
         result = run(
-            suite, variants=variants, repeat=args.repeat, client=client, on_progress=_progress
+            suite,
+            variants=variants,
+            repeat=args.repeat,
+            client=client,
+            on_progress=_progress,
+            concurrency=args.concurrency,
         )
     except (SuiteError, EvalRunError) as exc:
         print(f"error: {exc}", file=sys.stderr)

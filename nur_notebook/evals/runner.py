@@ -10,6 +10,7 @@ are deleted at the end.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,9 +51,11 @@ async def run_suite(
     variants: Sequence[str] | None = None,
     repeat: int | None = None,
     on_progress: Progress | None = None,
+    concurrency: int = 1,
 ) -> EvalResult:
     """Run ``suite`` with ``client`` (an ``AsyncNurClient``); ``on_progress`` hears
-    ``started``, each ``row`` and ``done``."""
+    ``started``, each ``row`` and ``done``. ``concurrency`` attempts of a round run at once
+    (each its own session; the server batches them, latencies grow)."""
     from nur_notebook.client import NurError
 
     names = pick_variants(suite, variants)
@@ -85,31 +88,29 @@ async def run_suite(
             {"type": "started", "total": total, "variants": names, "scenarios": result.scenarios}
         )
         functions = {name: answer.as_function() for name, answer in suite.tools.items()}
-        for attempt in range(1, rounds + 1):
-            for scenario in suite.scenarios:
-                for variant in names:
-                    agent = agents[variant]
-                    try:
-                        outcome = await run_attempt(
-                            client,
-                            agent_id=agent["id"],
-                            turns=inputs[scenario.name],
-                            tools=functions,
-                            initial_message=agent.get("initial_message"),
-                        )
-                    except NurError as exc:
-                        outcome = Attempt(session_id="", error=f"the Nur API: {exc}")
-                    row = await _row(suite, scenario, variant, attempt, outcome, judge)
-                    result.add(row, outcome.audio)
-                    report(
-                        {
-                            "type": "row",
-                            "row": row,
-                            "index": len(result.rows) - 1,
-                            "total": total,
-                            "audio": outcome.audio,
-                        }
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(attempt: int, scenario: Scenario, variant: str) -> None:
+            agent = agents[variant]
+            async with gate:
+                try:
+                    outcome = await run_attempt(
+                        client,
+                        agent_id=agent["id"],
+                        turns=inputs[scenario.name],
+                        tools=functions,
+                        initial_message=agent.get("initial_message"),
                     )
+                except NurError as exc:
+                    outcome = Attempt(session_id="", error=f"the Nur API: {exc}")
+                row = await _row(suite, scenario, variant, attempt, outcome, judge)
+            result.add(row, outcome.audio)
+            index = len(result.rows) - 1
+            event = {"type": "row", "row": row, "index": index, "total": total}
+            report({**event, "audio": outcome.audio})
+
+        for attempt in range(1, rounds + 1):
+            await asyncio.gather(*(one(attempt, s, v) for s in suite.scenarios for v in names))
         report({"type": "done", "summary": result.summary})
         return result
     finally:

@@ -63,7 +63,7 @@ def load_suite(
         default_variants=default_variants,
     )
     if checker.problems or suite is None:
-        raise SuiteError(checker.problems)
+        raise SuiteError(sorted(checker.problems, key=lambda p: p.line or 0))
     return suite
 
 
@@ -163,6 +163,8 @@ class _Checker:
                 if not str(fields.get("system_prompt") or "").strip():
                     path: Path = ("variants", variant) if variant else ("agent",)
                     self.bad(path, "the agent needs a system_prompt")
+        if default_name == "suite" and isinstance(agent.get("name"), str):
+            default_name = agent["name"]  # text or dict suites: named after their agent
         name = top.get("name", default_name)
         if not isinstance(name, str) or not name.strip():
             self.bad(("name",), "must be a non-empty string")
@@ -249,7 +251,6 @@ class _Checker:
                 if callable(tool) and hasattr(tool, "definition"):
                     function = getattr(tool, "call_from_agent", tool)  # JSON arguments in
                     answers[str(tool.definition["name"])] = ToolAnswer(function=function)
-        answers.update({name: ToolAnswer(function=fn) for name, fn in functions.items()})
         table = {} if value is None else self.mapping(value, ("tools",), "a mapping")
         known = ", ".join(sorted(tool_names)) or "none"
         for name, spec in (table or {}).items():
@@ -271,6 +272,8 @@ class _Checker:
                 self.bad((*path, "error"), "must be the error message")
             else:
                 answers[name] = ToolAnswer(returns=fields.get("returns"), error=fields.get("error"))
+        # Functions given to load_suite (the notebook's) win over the suite's answers.
+        answers.update({name: ToolAnswer(function=fn) for name, fn in functions.items()})
         return answers
 
     def judge(self, value: Any) -> JudgeConfig:
