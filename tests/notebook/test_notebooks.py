@@ -130,3 +130,26 @@ def test_prompt_iteration_notebook(run: Run) -> None:
     assert any(e["role"] == "agent" and e["text"] for e in report["v2"])
     assert report["files"] == ["front-desk-v2.json", "front-desk-v2.md", "front-desk-v2.wav"]
     assert "Front Desk" in text_of(book)
+
+
+@pytest.mark.engines
+def test_evals_notebook(
+    engines_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book, report = run_notebook(
+        "04-evals",
+        report='{"summary": result.summary, "rows": result.rows, "files": sorted(p.name for p '
+        'in out.iterdir()), "versions": [desk_v1.id, desk_v2.id]}',
+        server=engines_server,
+        tmp_path=tmp_path,
+        monkeypatch=monkeypatch,
+    )
+    summary = report["summary"]
+    assert summary["variants"] == ["v1", "v2"]  # the kernel's two versions
+    assert summary["scenarios"] == ["typed order", "spoken order"]
+    assert summary["attempts"] == 4
+    assert len(report["rows"]) == 4
+    spoken = [r for r in report["rows"] if r["scenario"] == "spoken order"]
+    assert all(r["turns"][0]["transcribed"] for r in spoken)  # heard through VAD and STT
+    assert report["files"] == ["report.html", "results.jsonl", "summary.json"]
+    assert "nur-eval-matrix" in text_of(book)  # the saved HTML rendering of the matrix

@@ -33,3 +33,18 @@ def test_bad_update_names_the_key(patch: dict[str, object], fragment: str) -> No
     with pytest.raises(ProtocolError) as info:
         apply_update(SessionSettings(), patch)
     assert fragment in info.value.message
+
+
+def test_a_new_system_prompt_is_split_from_the_settings() -> None:
+    from nur_notebook.protocol.settings import MAX_SYSTEM_PROMPT_CHARS, split_prompt
+
+    rest, prompt = split_prompt({"system_prompt": "Be terse.", "tool_timeout_ms": 500})
+    assert rest == {"tool_timeout_ms": 500}
+    assert prompt == "Be terse."
+    assert split_prompt({"tool_timeout_ms": 500}) == ({"tool_timeout_ms": 500}, None)
+    new = apply_update(SessionSettings(), {"system_prompt": "Be terse."})
+    assert new == SessionSettings()  # the prompt is the runtime's, not a setting
+    for bad in ("  ", 7, "x" * (MAX_SYSTEM_PROMPT_CHARS + 1)):
+        with pytest.raises(ProtocolError) as info:
+            apply_update(SessionSettings(), {"system_prompt": bad, "tool_timeout_ms": 500})
+        assert "system_prompt" in info.value.message
