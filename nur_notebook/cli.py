@@ -285,7 +285,7 @@ def _eval_client(*, base_url: str, api_key: str) -> Any:
             ) from None
         return client
     from nur_notebook.notebook.context import connect
-    from nur_notebook.notebook.local_server import LocalServerError
+    from nur_notebook.notebook.errors import LocalServerError
 
     try:
         context = connect(progress=lambda line: print(line, file=sys.stderr, flush=True))

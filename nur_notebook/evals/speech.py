@@ -14,7 +14,8 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from nur_notebook.realtime.audio import float_to_pcm16, pcm16_to_float, read_wav, resample
+from nur_notebook.protocol.pcm import float_to_pcm16, pcm16_to_float, resample
+from nur_notebook.realtime.audio import read_wav
 from nur_notebook.realtime.events import ResponseAudio
 
 INPUT_RATE = 16_000
@@ -26,7 +27,7 @@ SPEAKER_PROMPT = "You read the user's lines aloud, word for word."
 def recording_pcm(source: Path | bytes) -> bytes:
     """A WAV (path or bytes) as 16 kHz mono PCM16, ready to send as microphone audio."""
     samples, rate = read_wav(source)
-    return float_to_pcm16(resample(samples, rate, INPUT_RATE))
+    return float_to_pcm16(resample(samples, src_rate=rate, dst_rate=INPUT_RATE))
 
 
 class Speaker:
@@ -77,7 +78,7 @@ class Speaker:
         if not pieces:
             raise RuntimeError(f"the server's voice {voice_id!r} rendered no audio for {text!r}")
         pcm = b"".join(pieces)
-        return float_to_pcm16(resample(pcm16_to_float(pcm), rate, INPUT_RATE))
+        return float_to_pcm16(resample(pcm16_to_float(pcm), src_rate=rate, dst_rate=INPUT_RATE))
 
     async def close(self) -> None:
         """Delete the speaker agents this renderer made."""

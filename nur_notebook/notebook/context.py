@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nur_notebook.notebook.health import Health, fetch_health
 from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop

@@ -270,7 +270,8 @@ class NurMagics(Magics):
             case "server" if len(rest) <= 1:
                 return self._server(rest[0] if rest else "status")
             case "eval" if rest:
-                return self._eval_file(rest)
+                self._eval_file(rest)
+                return None
             case "help" | "-h" | "--help":
                 print(NUR_USAGE)
                 return None
