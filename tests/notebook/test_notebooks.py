@@ -24,7 +24,13 @@ Run = Callable[..., tuple[nbformat.NotebookNode, dict[str, Any]]]
 
 
 def run_notebook(
-    name: str, *, report: str, server: RunningServer, tmp_path: Path, monkeypatch: Any
+    name: str,
+    *,
+    report: str,
+    server: RunningServer,
+    tmp_path: Path,
+    monkeypatch: Any,
+    timeout: int = 600,
 ) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
     """Execute ``name`` in a fresh kernel; ``report`` is an expression whose JSON the
     test reads from an extra last cell."""
@@ -37,7 +43,10 @@ def run_notebook(
         nbformat.v4.new_code_cell(f"import json\nprint({REPORT!r} + json.dumps({report}))")
     )
     client = NotebookClient(
-        book, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(tmp_path)}}
+        book,
+        kernel_name="python3",
+        timeout=timeout,
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()
     for output in book.cells[-1].outputs:
@@ -133,11 +142,13 @@ def test_prompt_iteration_notebook(run: Run) -> None:
 
 
 @pytest.mark.engines
+@pytest.mark.timeout(2400)  # four attempts of a CPU-only LLM on a shared 2-core machine
 def test_evals_notebook(
     engines_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book, report = run_notebook(
         "04-evals",
+        timeout=2000,
         report='{"summary": result.summary, "rows": result.rows, "files": sorted(p.name for p '
         'in out.iterdir()), "versions": [desk_v1.id, desk_v2.id]}',
         server=engines_server,
