@@ -38,7 +38,7 @@ COMMIT_AFTER_S = 4.0
 #: How long after a turn is sent the server may take to say what it heard.
 HEARD_TIMEOUT_S = 60.0
 #: How long a reply may take.
-REPLY_TIMEOUT_S = 240.0
+REPLY_TIMEOUT_S = 600.0
 #: After ``response.done``, how long to wait for the turn's ``metrics.turn``.
 METRICS_GRACE_S = 3.0
 

@@ -119,7 +119,9 @@ def matrix_text(summary: Mapping[str, Any]) -> str:
         lines.append(line)
     rate = summary["pass_rate"]
     overall = "-" if rate is None else f"{rate:.0%}"
-    lines.append(f"overall: {summary['passed']}/{summary['attempts']} passed ({overall})")
+    lines.append(
+        f"{summary['suite']}: {summary['passed']}/{summary['attempts']} passed ({overall})"
+    )
     return "\n".join(lines)
 
 

@@ -55,7 +55,7 @@ def test_cells_deltas_and_flaky() -> None:
     assert summary["by_variant"]["v2"]["passed"] == 2
     assert cell_text(cells[("a", "v2")]) == "1/2 50% 1950ms ~"
     text = matrix_text(summary)
-    assert "overall: 4/6 passed (67%)" in text
+    assert "s: 4/6 passed (67%)" in text
     assert text.splitlines()[0].split() == ["scenario", "v1", "v2"]
 
 
