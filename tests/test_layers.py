@@ -106,6 +106,7 @@ def test_no_import_circles() -> None:
         ("nur_notebook.client", ("notebook", "server", "evals")),
         ("nur_notebook.realtime", ("notebook", "server", "evals")),
         ("nur_notebook.server", ("notebook", "client", "realtime", "evals")),
+        ("nur_notebook.evals", ("notebook", "server")),
         ("nur_notebook.notebook", ("server",)),
     ],
 )
