@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import json
 import os
 import signal
@@ -30,7 +28,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from nur_notebook import __version__
@@ -38,14 +36,10 @@ from nur_notebook.server.auth import BootstrapKey, ensure_api_key
 from nur_notebook.server.config import ServerConfig
 from nur_notebook.server.errors import RequestContextMiddleware, install_error_handlers
 from nur_notebook.server.ids import iso_utc
+from nur_notebook.server.realtime.service import install as install_realtime
 from nur_notebook.server.routes import ROUTERS
 from nur_notebook.server.routes.common import ServerHooks
 from nur_notebook.server.store import Store
-
-#: Modules of other server parts that plug into the app: each may define ``router``
-#: (an ``APIRouter`` to include) and ``install(app)`` (called once the app is built).
-#: The session WebSocket endpoint is the first of them.
-EXTENSION_MODULES: tuple[str, ...] = ("nur_notebook.server.realtime.endpoint",)
 
 
 def create_app(config: ServerConfig) -> FastAPI:
@@ -73,8 +67,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, max_body_bytes=config.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
-    for module_name in EXTENSION_MODULES:
-        _install_extension(app, module_name)
+    install_realtime(app)  # the session WebSocket, its engines and live sessions
     _document_errors(app)
     return app
 
@@ -96,22 +89,6 @@ def _document_errors(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _install_extension(app: FastAPI, module_name: str) -> None:
-    try:
-        present = importlib.util.find_spec(module_name) is not None
-    except ModuleNotFoundError:
-        present = False
-    if not present:
-        return
-    module = importlib.import_module(module_name)  # import errors surface: don't hide them
-    router = getattr(module, "router", None)
-    if isinstance(router, APIRouter):
-        app.include_router(router)
-    install = getattr(module, "install", None)
-    if callable(install):
-        install(app)
 
 
 def serve(config: ServerConfig, *, out: TextIO = sys.stdout) -> None:

@@ -62,11 +62,12 @@ class EngineOptions:
 
 @dataclass
 class Engines:
-    """The loaded engines, shared by every session.
+    """The loaded engines, shared by every session: the one engines type of the server.
 
-    ``vad`` is a prototype: each session takes ``vad.fresh()`` (Silero keeps state).
+    ``vad`` is a prototype: each session takes ``new_vad()`` (Silero keeps state).
     ``tts`` routes by voice and language; ``tts_for`` names the engine that will speak
-    (its ``sample_rate`` is the rate of that audio).
+    (its ``sample_rate`` is the rate of that audio). ``names`` says what was loaded
+    (``/health`` reports it).
     """
 
     vad: VAD
@@ -74,6 +75,12 @@ class Engines:
     brain: Brain
     tts: RouterTTS
     names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *, vad: VAD, stt: STT, brain: Brain, tts: RouterTTS) -> Engines:
+        """Engines named after what they are (``description`` or ``name``)."""
+        names = {"vad": vad.name, "stt": _describe(stt), "brain": _describe(brain)}
+        return cls(vad=vad, stt=stt, brain=brain, tts=tts, names={**names, "tts": _describe(tts)})
 
     def new_vad(self) -> VAD:
         """A VAD with its own state, for one session."""
@@ -148,15 +155,4 @@ def load_engines(
     tts = RouterTTS(piper=piper, espeak=EspeakTTS.load())
 
     report("ready")
-    return Engines(
-        vad=prototype,
-        stt=stt,
-        brain=brain,
-        tts=tts,
-        names={
-            "vad": prototype.name,
-            "stt": _describe(stt),
-            "brain": _describe(brain),
-            "tts": _describe(tts),
-        },
-    )
+    return Engines.of(vad=prototype, stt=stt, brain=brain, tts=tts)

@@ -138,10 +138,3 @@ async def session_transcript(
     body["status"] = record.status
     body["agent_id"] = record.agent_id
     return body
-
-
-def install(app: Any) -> None:
-    """Called by ``create_app``: set up engines, the session hub and their lifespan."""
-    from nur_notebook.server.realtime.service import install as install_service
-
-    install_service(app)

@@ -11,27 +11,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
-from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
+from nur_notebook.server.pipeline.registry import Engines
 
 log = logging.getLogger(__name__)
 
 HostState = Literal["loading", "ready", "failed", "disabled"]
 #: ``loader(progress)``: loads the engines, calling ``progress(stage)`` before each stage.
-Loader = Callable[[Callable[[str], None]], "SessionEngines"]
-
-
-@dataclass
-class SessionEngines:
-    """What the session runtime needs from the pipeline."""
-
-    vad: VAD
-    stt: STT
-    brain: Brain
-    tts_for: Callable[[str, str], TTS]
-    """``tts_for(voice_id, language)``: the engine that speaks this voice in this language."""
+Loader = Callable[[Callable[[str], None]], Engines]
 
 
 class EngineHost:
@@ -43,7 +31,7 @@ class EngineHost:
         #: The stage being loaded (``session.loading`` reports it).
         self.stage = "engines"
         self.error: str | None = None
-        self.engines: SessionEngines | None = None
+        self.engines: Engines | None = None
         self.load_seconds: float | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -73,7 +61,7 @@ class EngineHost:
             self.load_seconds = time.monotonic() - started
             self._ready.set()
 
-    async def ready(self) -> SessionEngines | None:
+    async def ready(self) -> Engines | None:
         """Wait for loading to finish; the engines, or None when disabled or failed."""
         await self._ready.wait()
         return self.engines

@@ -37,6 +37,10 @@ class History:
             Message(role="tool_result", name=name, content=content, is_error=is_error)
         )
 
+    def truncate(self, length: int) -> None:
+        """Forget every message after the first ``length`` (a dropped speculative turn)."""
+        del self._messages[length:]
+
     def rebuild(self, events: list[Any]) -> None:
         """Replay a session's filed events (after a server restart) into the history."""
         for event in events:

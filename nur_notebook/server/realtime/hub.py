@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
@@ -22,6 +23,10 @@ from nur_notebook.server.realtime.transcripts import TranscriptStore
 from nur_notebook.server.store import AgentRecord, SessionRecord, SessionStatus, Store
 
 log = logging.getLogger(__name__)
+
+#: Worker threads for engine calls: a brain stream holds one for a whole reply, so there
+#: are enough for many sessions speaking at once (the engines themselves batch or lock).
+ENGINE_WORKERS = 32
 
 
 def tool_specs(tools: list[dict[str, object]]) -> list[ToolSpec]:
@@ -73,6 +78,8 @@ class SessionHub:
         self.transcripts = TranscriptStore(store)
         self.runtimes: dict[str, SessionRuntime] = {}
         self._lock = asyncio.Lock()
+        #: Where every session's blocking engine calls run (STT, brain streams, TTS).
+        self.pool = ThreadPoolExecutor(max_workers=ENGINE_WORKERS, thread_name_prefix="engines")
 
     async def runtime_for(self, record: SessionRecord, agent: AgentRecord) -> SessionRuntime:
         """The session's runtime, made on first use (engines must be ready)."""
@@ -98,6 +105,7 @@ class SessionHub:
                     store=self.transcripts,
                     options=self.options,
                     on_ended=self._ended,
+                    pool=self.pool,
                 )
                 self.runtimes[record.session_id] = runtime
             return runtime
@@ -135,3 +143,4 @@ class SessionHub:
             await runtime.shutdown()
         self.runtimes.clear()
         self.transcripts.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)

@@ -1,9 +1,10 @@
 """The user's audio: buffering, VAD frames, turn detection and cutting utterances.
 
 ``Listener.feed`` takes the PCM16 payload of one input frame and returns what happened
-(speech started or stopped, with the utterance). It runs the VAD inline: Silero needs
-about 0.2 ms per 32 ms frame, cheaper than a thread hop. Audio before speech is kept
-for ``prefix_ms`` so the first syllable is not clipped.
+(speech started or stopped, with the utterance; with ``pause_ms`` also a tentative
+pause, with the utterance so far, and the resumption that voids it). It runs the VAD
+inline: Silero needs about 0.2 ms per 32 ms frame, cheaper than a thread hop. Audio
+before speech is kept for ``prefix_ms`` so the first syllable is not clipped.
 """
 
 from __future__ import annotations
@@ -36,15 +37,29 @@ class SpeechStop:
     """Monotonic time the last voiced frame arrived: the end of the user's speech."""
 
 
-ListenerEvent = SpeechStart | SpeechStop
+@dataclass(frozen=True)
+class SpeechPause:
+    """``pause_ms`` of silence: the turn may be ending (the buffer is kept)."""
+
+    utterance: Float32Audio
+    ended_at: float
+
+
+@dataclass(frozen=True)
+class SpeechResume:
+    """Speech again after a ``SpeechPause``: the turn goes on."""
+
+
+ListenerEvent = SpeechStart | SpeechPause | SpeechResume | SpeechStop
 
 
 class Listener:
     """Per-session input audio state."""
 
-    def __init__(self, vad: VAD, settings: TurnDetection) -> None:
+    def __init__(self, vad: VAD, settings: TurnDetection, *, pause_ms: int = 0) -> None:
         self._vad = vad
         self._step = vad.frame_samples
+        self._pause_ms = pause_ms
         self.configure(settings)
         self._chunks: list[Float32Audio] = []
         self._first = 0  # absolute sample index of the first buffered sample
@@ -62,6 +77,7 @@ class Listener:
                 threshold=settings.threshold,
                 silence_ms=settings.silence_ms,
                 frame_ms=frame_ms,
+                pause_ms=self._pause_ms if settings.mode == "server_vad" else 0,
             )
         )
 
@@ -96,10 +112,15 @@ class Listener:
                     frames = self._detector.config.start_frames
                     self._speech_start = self._vad_pos - frames * self._step
                     events.append(SpeechStart(audio_ms=self._ms(self._speech_start)))
+                case "speech_paused":
+                    start = max(self._first, self._speech_start - self._prefix_samples())
+                    events.append(SpeechPause(self._since(start), self._last_voiced_at))
+                case "speech_resumed":
+                    events.append(SpeechResume())
                 case "speech_stopped":
                     utterance = None
                     if self.settings.mode == "server_vad":
-                        prefix = self.settings.prefix_ms * INPUT_SAMPLE_RATE // 1000
+                        prefix = self._prefix_samples()
                         utterance = self._cut(max(self._first, self._speech_start - prefix))
                     events.append(
                         SpeechStop(
@@ -128,10 +149,17 @@ class Listener:
     def _ms(self, sample: int) -> int:
         return sample * 1000 // INPUT_SAMPLE_RATE
 
+    def _prefix_samples(self) -> int:
+        return self.settings.prefix_ms * INPUT_SAMPLE_RATE // 1000
+
+    def _since(self, start: int) -> Float32Audio:
+        """The buffered audio from absolute sample ``start`` to now (a copy)."""
+        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+        return audio[start - self._first :]
+
     def _cut(self, start: int) -> Float32Audio:
         """The buffered audio from absolute sample ``start`` to now; the buffer empties."""
-        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
-        out = audio[start - self._first :]
+        out = self._since(start)
         self._chunks.clear()
         self._first = self._total
         return out

@@ -69,6 +69,9 @@ class RuntimeOptions:
     tool_timeout_ms: int = 15_000
     # Output pacing: how far audio may run ahead of real time
     lead_s: float = 0.25
+    # Speculation: silence after which a turn's transcript and reply start, held back
+    # until the turn really ends (0: wait for the whole end-of-turn silence)
+    speculate_ms: int = 200
 
 
 def describe_session(

@@ -1,9 +1,11 @@
-"""The live state of one voice session: turns, responses, tools, limits and resume.
+"""The asyncio driver of one voice session: runs the session machine's commands.
 
 A runtime outlives its connections: when the socket drops mid-reply the reply goes on
 (its events are logged, its audio is dropped) and a client that reconnects with
-``last_seq`` gets what it missed. Every event goes through ``emit``, which numbers it,
-files it in SQLite and queues it on the live connection, if any.
+``last_seq`` gets what it missed. Every decision is the ``SessionMachine``'s; the runtime
+feeds it inputs (decoded client events, what the listener heard, engine results, timers)
+one at a time under a lock and runs the commands it returns: events through the
+``Outbox`` (numbered, filed in SQLite, sent), engines on the executor, timers on the loop.
 
 Example (what the endpoint does)::
 
@@ -15,37 +17,37 @@ Example (what the endpoint does)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
-import secrets
+import threading
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import Any
 
-from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
 from nur_notebook.protocol.events import decode_client_event
 from nur_notebook.protocol.frames import FrameKind, decode_frame
 from nur_notebook.protocol.replay import ReplayLog
-from nur_notebook.protocol.settings import (
-    SessionSettings,
-    TurnDetection,
-    apply_update,
-    split_prompt,
-)
-from nur_notebook.server.pipeline.base import Float32Audio
+from nur_notebook.server.pipeline.base import Float32Audio, Message
+from nur_notebook.server.pipeline.registry import Engines
+from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.connection import Connection
-from nur_notebook.server.realtime.engines import SessionEngines
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.limits import FloodGuard
-from nur_notebook.server.realtime.listener import Listener, SpeechStart, SpeechStop
+from nur_notebook.server.realtime.listener import (
+    Listener,
+    SpeechPause,
+    SpeechResume,
+    SpeechStart,
+    SpeechStop,
+)
+from nur_notebook.server.realtime.machine import SessionMachine
 from nur_notebook.server.realtime.outbox import Outbox
-from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo, describe_session
-from nur_notebook.server.realtime.responder import Responder, TurnTimings
-from nur_notebook.server.realtime.tools import ToolCalls
+from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo
 from nur_notebook.server.realtime.transcripts import TranscriptStore
+from nur_notebook.server.realtime.workers import Speaker, read_brain
 
 log = logging.getLogger(__name__)
 
@@ -59,85 +61,70 @@ class SessionRuntime:
         self,
         info: SessionInfo,
         *,
-        engines: SessionEngines,
+        engines: Engines,
         store: TranscriptStore,
         options: RuntimeOptions | None = None,
         on_ended: EndedCallback | None = None,
+        pool: Executor | None = None,
     ) -> None:
-        self.info = info
         self.options = options = options or RuntimeOptions()
         self._engines = engines
         self._store = store
         self._on_ended = on_ended
-        self.settings = SessionSettings(
-            turn_detection=TurnDetection(silence_ms=options.silence_ms),
-            tool_timeout_ms=options.tool_timeout_ms,
-        )
+        self._pool = pool
         self.out = Outbox(info.session_id, store=store)
-        self.history = History()
-        self.turns_used = 0
-        self.greeted = False
+        history, turns_used, greeted = History(), 0, False
         saved = store.load_state(info.session_id)
         if saved is not None:  # the server restarted: carry on numbering and resuming
-            token, self.turns_used, self.greeted = saved
-            self.history.rebuild(self.out.restore(token))
-        self.tools = ToolCalls()
-        self.listener = Listener(engines.vad.fresh(), self.settings.turn_detection)
+            token, turns_used, greeted = saved
+            history.rebuild(self.out.restore(token))
+        self.machine = SessionMachine(
+            info, options=options, turns_used=turns_used, greeted=greeted, history=history
+        )
+        self.listener = Listener(
+            engines.new_vad(), self.machine.settings.turn_detection, pause_ms=options.speculate_ms
+        )
         self._events = FloodGuard(options.event_limit, what="events", strikes=options.flood_strikes)
         self._audio = FloodGuard(
             options.audio_limit, what="audio frames", strikes=options.flood_strikes
         )
-        self._responder: Responder | None = None
-        self._response_task: asyncio.Task[Any] | None = None
-        self._turn_task: asyncio.Task[None] | None = None
-        self._turn_token = 0
-        self._generation = 0
-        self.ended: str | None = None
-        self._expiry = asyncio.get_running_loop().create_task(self._expire())
+        self._lock = asyncio.Lock()
+        self._loop = asyncio.get_running_loop()
+        self._jobs: dict[int, asyncio.Task[None]] = {}
+        self._brains: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
+        self._speakers: dict[str, Speaker] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        expires_in = (info.expires_at - datetime.now(UTC)).total_seconds()
+        for command in self.machine.handle(io.Started(expires_in), now=time.monotonic()):
+            assert isinstance(command, io.SetTimer)
+            self._set_timer(command)
 
     # --- connections ----------------------------------------------------------------
+
+    @property
+    def info(self) -> SessionInfo:
+        """The session as the machine knows it (``session.update`` may change its prompt)."""
+        return self.machine.info
+
+    @property
+    def ended(self) -> str | None:
+        return self.machine.ended
+
+    @property
+    def log(self) -> ReplayLog:
+        return self.out.log
 
     async def attach(
         self, conn: Connection, *, last_seq: int | None, resume_token: str | None
     ) -> None:
         """Make ``conn`` the live connection (replacing any other); replay on resume."""
         replay = self.out.connect(conn, last_seq=last_seq, token=resume_token)
-        if last_seq is not None:
-            await self.emit(ev.SessionResumed(last_seq=last_seq, replayed=len(replay)))
-        else:
-            session = describe_session(self.info, self.settings, turns_used=self.turns_used)
-            await self.emit(ev.SessionCreated(session=session, resume_token=self.log.resume_token))
-            if self.turns_used == 0:
-                await self._prepare_brain()
-        self._save_state()
-        if not self.greeted and self.info.initial_message:
-            self.greeted = True
-            self._save_state()
-            self._start_turn(text=None, audio=None, fixed=self.info.initial_message)
-
-    async def _prepare_brain(self) -> None:
-        """Let the brain read the system prompt while the user speaks their first turn."""
-        agent = self.info.agent
-        try:
-            await asyncio.to_thread(
-                self._engines.brain.prepare,
-                system_prompt=agent.system_prompt,
-                tools=agent.tools,
-                language=agent.language,
-                session=self.info.session_id,
-            )
-        except Exception:  # only a head start: the first turn works without it
-            log.exception("preparing the brain for %s failed", self.info.session_id)
+        token = self.log.resume_token
+        await self.feed(io.Attached(resume_token=token, last_seq=last_seq, replayed=len(replay)))
 
     def detach(self, conn: Connection) -> None:
         self.out.disconnect(conn)
-
-    @property
-    def log(self) -> ReplayLog:
-        return self.out.log
-
-    async def emit(self, event: Any) -> None:
-        await self.out.emit(event)
 
     async def error(self, exc: ProtocolError) -> None:
         await self.out.error(exc)
@@ -157,63 +144,19 @@ class SessionRuntime:
         return False
 
     async def on_text(self, raw: str) -> None:
-        """One text frame from the client."""
-        if self.ended:
-            return
-        if not await self._admitted(self._events):
+        """One text frame from the client: decoded here, then into the machine."""
+        if self.ended or not await self._admitted(self._events):
             return
         try:
             event = decode_client_event(raw)
-            await self._dispatch(event)
         except ProtocolError as exc:
             await self.error(exc)
-
-    async def _dispatch(self, event: ev.ClientEvent) -> None:
-        match event:
-            case ev.SessionUpdate(session=patch):
-                self.settings = apply_update(self.settings, patch)
-                _rest, prompt = split_prompt(patch)
-                if prompt is not None:  # the next reply reads the new prompt
-                    agent = replace(self.info.agent, system_prompt=prompt)
-                    self.info = replace(self.info, agent=agent)
-                self.listener.configure(self.settings.turn_detection)
-                await self.emit(
-                    ev.SessionUpdated(
-                        session=describe_session(
-                            self.info, self.settings, turns_used=self.turns_used
-                        )
-                    )
-                )
-            case ev.InputText(text=text):
-                if not text.strip():
-                    raise ProtocolError(ErrorCode.INVALID_EVENT, "input.text: 'text' is empty")
-                self._start_turn(text=text.strip(), audio=None, turn_end=time.monotonic())
-            case ev.InputAudioCommit(event_id=event_id):
-                audio = self.listener.commit()
-                if audio is None or audio.size == 0:
-                    raise ProtocolError(
-                        ErrorCode.INVALID_STATE,
-                        "input_audio.commit: no audio since the last turn",
-                        event_id=event_id,
-                    )
-                self._start_turn(text=None, audio=audio, turn_end=time.monotonic())
-            case ev.InputAudioClear():
-                self.listener.clear()
-                await self.emit(ev.InputAudioCleared())
-            case ev.ResponseCancel():
-                await self.interrupt("cancelled")
-            case ev.SessionEnd():
-                await self.end("client_ended")
-            case ev.ToolResult(call_id=call_id, output=output, is_error=is_error, event_id=eid):
-                self.tools.deliver(call_id, output=output, is_error=is_error, event_id=eid)
-            case ev.Ping(event_id=event_id):
-                await self.emit(ev.Pong(event_id=event_id))
+            return
+        await self.feed(io.ClientEventIn(event))
 
     async def on_bytes(self, raw: bytes) -> None:
         """One binary frame (user audio) from the client."""
-        if self.ended:
-            return
-        if not await self._admitted(self._audio):
+        if self.ended or not await self._admitted(self._audio):
             return
         try:
             frame = decode_frame(raw, expect=FrameKind.INPUT)
@@ -223,171 +166,217 @@ class SessionRuntime:
         for happened in self.listener.feed(frame.pcm):
             match happened:
                 case SpeechStart(audio_ms=audio_ms):
-                    await self.emit(ev.SpeechStarted(audio_ms=audio_ms))
+                    await self.feed(io.HeardStart(audio_ms))
+                case SpeechPause(utterance=utterance, ended_at=ended_at):
+                    await self.feed(io.HeardPause(utterance, ended_at))
+                case SpeechResume():
+                    await self.feed(io.HeardResume())
                 case SpeechStop(audio_ms=audio_ms, utterance=utterance, ended_at=ended_at):
-                    await self.emit(ev.SpeechStopped(audio_ms=audio_ms))
-                    if utterance is not None:
-                        self._start_turn(text=None, audio=utterance, turn_end=ended_at)
-        await self._maybe_barge_in()
+                    await self.feed(io.HeardStop(audio_ms, utterance, ended_at))
+        if self.listener.speaking:
+            await self.feed(io.HeardSpeaking(self.listener.speech_ms()))
 
-    async def _maybe_barge_in(self) -> None:
-        responder = self._responder
-        if (
-            responder is not None
-            and responder.stop_status is None
-            and self.listener.speaking
-            and self.listener.speech_ms() >= self.settings.turn_detection.interrupt_min_ms
-        ):
-            await self.interrupt("interrupted")
+    # --- the end ----------------------------------------------------------------------
 
-    # --- turns ------------------------------------------------------------------------
+    async def end(self, reason: str) -> None:
+        """End the session: stop everything, tell the client, close with 1000."""
+        await self.feed(io.EndRequested(reason))
 
-    def _start_turn(
-        self,
-        *,
-        text: str | None,
-        audio: Float32Audio | None,
-        turn_end: float | None = None,
-        fixed: str | None = None,
-    ) -> None:
-        self._turn_token += 1
-        previous = self._turn_task
-        self._turn_task = asyncio.get_running_loop().create_task(
-            self._run_turn(self._turn_token, previous, text, audio, turn_end, fixed)
-        )
+    async def shutdown(self) -> None:
+        """The server is stopping: cancel work, close the socket (1001), keep REST status."""
+        await self.feed(io.Shutdown())
 
-    async def interrupt(self, status: str) -> None:
-        """Stop the response in progress (barge-in or ``response.cancel``)."""
-        responder, task = self._responder, self._response_task
-        if responder is None or task is None or task.done() or responder.stop_status:
-            return
-        responder.stop_status = "interrupted" if status == "interrupted" else "cancelled"
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    # --- running the machine ----------------------------------------------------------
 
-    async def _run_turn(self, *args: Any) -> None:
+    async def feed(self, item: io.Input) -> None:
+        """Give the machine one input and run its commands (one input at a time)."""
+        async with self._lock:
+            pending: list[io.Input] = [item]
+            while pending:
+                for command in self.machine.handle(pending.pop(0), now=time.monotonic()):
+                    follow = await self._run(command)
+                    if follow is not None:
+                        pending.append(follow)
+            if self.machine.ended:
+                self._stop_all()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = self._loop.create_task(self._reporting(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _reporting(self, work: Coroutine[Any, Any, None]) -> None:
         try:
-            await self._turn(*args)
-        except Exception as exc:  # an engine failed: tell the client; the session survives
-            log.exception("session %s: a turn failed", self.info.session_id)
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must not take the session down silently
+            log.exception("session %s: a worker failed", self.info.session_id)
             await self.error(
                 ProtocolError(
                     ErrorCode.INTERNAL_ERROR,
-                    f"the turn failed: {type(exc).__name__}: {exc}",
+                    f"internal error: {type(exc).__name__}",
                     close_code=CloseCode.INTERNAL_ERROR,
                 )
             )
 
-    async def _turn(
-        self,
-        token: int,
-        previous: asyncio.Task[None] | None,
-        text: str | None,
-        audio: Float32Audio | None,
-        turn_end: float | None,
-        fixed: str | None,
-    ) -> None:
-        await self.interrupt("interrupted")
-        if previous is not None and not previous.done():
-            with contextlib.suppress(Exception):
-                await previous
-        timings = TurnTimings(turn_end=turn_end)
-        if audio is not None:
-            started = time.monotonic()
-            text = await asyncio.to_thread(
-                self._engines.stt.transcribe, audio, language=self.info.agent.language
+    async def _run(self, command: io.Command) -> io.Input | None:
+        match command:
+            case io.Emit(event=event):
+                await self.out.emit(event)
+            case io.Fail(error=error):
+                await self.out.error(error)
+            case io.SaveState(turns_used=turns_used, greeted=greeted):
+                self._store.save_state(
+                    self.info.session_id,
+                    resume_token=self.log.resume_token,
+                    turns_used=turns_used,
+                    greeted=greeted,
+                )
+            case io.PrepareBrain():
+                await self._prepare_brain()
+            case io.ConfigureListener(settings=settings):
+                self.listener.configure(settings)
+            case io.CutAudio(event_id=event_id):
+                return io.AudioCut(self.listener.commit(), event_id=event_id)
+            case io.ClearAudio():
+                self.listener.clear()
+            case io.Transcribe(job=job, audio=audio):
+                self._jobs[job] = self._spawn(self._transcribe(job, audio))
+            case io.CancelTranscribe(job=job):
+                if (task := self._jobs.pop(job, None)) is not None:
+                    task.cancel()
+            case io.StartBrain(stream=stream, history=history, allow_tools=allow):
+                self._start_brain(stream, history, allow_tools=allow)
+            case io.CancelBrain(stream=stream):
+                if (running := self._brains.pop(stream, None)) is not None:
+                    running[1].set()
+                    running[0].cancel()
+            case io.SetTimer():
+                self._set_timer(command)
+            case io.CancelTimer(key=key):
+                if (handle := self._timers.pop(key, None)) is not None:
+                    handle.cancel()
+            case io.MarkEnded(reason=reason):
+                await self._mark_ended(reason)
+            case io.Close(code=code, reason=reason):
+                self.out.close(code, reason)
+            case _:
+                self._speak(command)
+        return None
+
+    def _speak(self, command: io.Command) -> None:
+        match command:
+            case io.StartSpeaking(response_id=rid):
+                agent = self.info.agent
+                speaker = self._speakers[rid] = Speaker(
+                    command,
+                    tts=self._engines.tts_for(agent.voice_id, agent.language),
+                    voice_id=agent.voice_id,
+                    language=agent.language,
+                    send_audio=self.out.send_audio,
+                    feed=self.feed,
+                    pool=self._pool,
+                    lead_s=self.options.lead_s,
+                )
+                speaker.task = self._spawn(speaker.run())
+                speaker.task.add_done_callback(lambda _: self._speakers.pop(rid, None))
+            case io.Speak(response_id=rid, text=text) if rid in self._speakers:
+                self._speakers[rid].say(text)
+            case io.ReleaseSpeaking(response_id=rid) if rid in self._speakers:
+                self._speakers[rid].release()
+            case io.FinishSpeaking(response_id=rid) if rid in self._speakers:
+                self._speakers[rid].finish()
+            case io.StopSpeaking(response_id=rid) if rid in self._speakers:
+                self._speakers.pop(rid).stop()
+
+    # --- engines and timers -----------------------------------------------------------
+
+    async def _blocking(self, call: Callable[[], Any]) -> Any:
+        return await self._loop.run_in_executor(self._pool, call)
+
+    async def _prepare_brain(self) -> None:
+        """Let the brain read the system prompt while the user speaks their first turn."""
+        agent = self.info.agent
+        prepare = functools.partial(
+            self._engines.brain.prepare,
+            system_prompt=agent.system_prompt,
+            tools=agent.tools,
+            language=agent.language,
+            session=self.info.session_id,
+        )
+        try:
+            await self._blocking(prepare)
+        except Exception:  # only a head start: the first turn works without it
+            log.exception("preparing the brain for %s failed", self.info.session_id)
+
+    async def _transcribe(self, job: int, audio: Float32Audio) -> None:
+        started = time.monotonic()
+        language = self.info.agent.language
+        try:
+            text = await self._blocking(
+                functools.partial(self._engines.stt.transcribe, audio, language=language)
             )
-            timings.stt_ms = (time.monotonic() - started) * 1000
-            text = text.strip()
-            if not text:
-                log.info("session %s: a turn with no words was dropped", self.info.session_id)
-                return
-        if token != self._turn_token or self.ended:
-            return  # a newer turn started meanwhile
-        turn = self.turns_used
-        if text is not None:
-            self.turns_used += 1
-            turn = self.turns_used
-            self._save_state()
-            self.history.add_user(text)
-            await self.emit(ev.TranscriptUserFinal(turn=turn, text=text))
-        responder = await self._respond(turn, fixed=fixed, timings=timings)
-        if text is not None:
-            await self.emit(responder.timings.metrics_event(turn))
-        if self.turns_used >= self.info.agent.max_turns and text is not None:
-            if responder.stop_status is None:
-                await self._respond(turn, fixed=self.info.agent.goodbye(), timings=TurnTimings())
-            await self.end("max_turns")
-
-    async def _respond(self, turn: int, *, fixed: str | None, timings: TurnTimings) -> Responder:
-        self._generation = (self._generation + 1) & 0xFFFF
-        responder = Responder(
-            response_id="rsp_" + secrets.token_hex(8),
-            session_id=self.info.session_id,
-            turn=turn,
-            generation=self._generation,
-            engines=self._engines,
-            agent=self.info.agent,
-            history=self.history,
-            tools=self.tools,
-            tool_timeout_s=self.settings.tool_timeout_ms / 1000,
-            output_rate=self.settings.output_sample_rate,
-            emit=self.emit,
-            send_audio=self.out.send_audio,
-            lead_s=self.options.lead_s,
-        )
-        responder.timings = replace(timings)
-        self._responder = responder
-        self._response_task = asyncio.get_running_loop().create_task(
-            responder.run(fixed_text=fixed)
-        )
-        result = await asyncio.shield(self._response_task)
-        self.history.add_agent(result.text)
-        return responder
-
-    # --- the end ----------------------------------------------------------------------
-
-    async def _expire(self) -> None:
-        delay = (self.info.expires_at - datetime.now(UTC)).total_seconds()
-        await asyncio.sleep(max(0.0, delay))
-        await self.end("expired")
-
-    async def end(self, reason: str) -> None:
-        """End the session: stop everything, tell the client, close with 1000."""
-        if self.ended:
+        except Exception as exc:
+            log.exception("session %s: transcription failed", self.info.session_id)
+            await self.feed(io.TranscribeFailed(job, f"{type(exc).__name__}: {exc}"))
             return
-        self.ended = reason
-        current = asyncio.current_task()
-        await self.interrupt("cancelled")
-        self.tools.cancel_all()
-        for task in (self._turn_task, self._expiry):
-            if task is not None and task is not current and not task.done():
-                task.cancel()
+        finally:
+            self._jobs.pop(job, None)
+        await self.feed(io.Transcribed(job, str(text), (time.monotonic() - started) * 1000))
+
+    def _start_brain(self, stream: str, history: list[Message], *, allow_tools: bool) -> None:
+        agent = self.info.agent
+        start = functools.partial(
+            self._engines.brain.respond,
+            system_prompt=agent.system_prompt,
+            history=history,
+            tools=agent.tools,
+            language=agent.language,
+            session=self.info.session_id,
+            allow_tools=allow_tools,
+        )
+        stop = threading.Event()
+        task = self._spawn(read_brain(stream, start, feed=self.feed, pool=self._pool, stop=stop))
+        self._brains[stream] = (task, stop)
+        task.add_done_callback(lambda _: self._brains.pop(stream, None))
+
+    def _set_timer(self, command: io.SetTimer) -> None:
+        key = command.key
+        if (old := self._timers.pop(key, None)) is not None:
+            old.cancel()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            self._spawn(self.feed(io.TimerFired(key)))
+
+        self._timers[key] = self._loop.call_later(command.delay_s, fire)
+
+    async def _mark_ended(self, reason: str) -> None:
         # REST says "ended" before the client hears it: a client that reconnects the
         # moment its socket closes is refused (4010), never given a fresh runtime.
-        if self._on_ended is not None:
-            try:
-                await self._on_ended(self.info.session_id, reason)
-            except Exception:
-                log.exception("could not mark session %s ended", self.info.session_id)
-        await self.emit(ev.SessionEnded(reason=reason))  # type: ignore[arg-type]
-        self.out.close(CloseCode.NORMAL, f"session ended: {reason}")
+        if self._on_ended is None:
+            return
+        try:
+            await self._on_ended(self.info.session_id, reason)
+        except Exception:
+            log.exception("could not mark session %s ended", self.info.session_id)
 
-    def _save_state(self) -> None:
-        self._store.save_state(
-            self.info.session_id,
-            resume_token=self.log.resume_token,
-            turns_used=self.turns_used,
-            greeted=self.greeted,
-        )
-
-    async def shutdown(self) -> None:
-        """The server is stopping: cancel work, close the socket (1001), keep REST status."""
-        self.ended = self.ended or "shutdown"
-        await self.interrupt("cancelled")
-        self.tools.cancel_all()
-        for task in (self._turn_task, self._expiry):
-            if task is not None and not task.done():
+    def _stop_all(self) -> None:
+        """The session ended: no worker or timer of it may run on."""
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        for speaker in self._speakers.values():
+            speaker.stop()
+        self._speakers.clear()
+        for task, stop in self._brains.values():
+            stop.set()
+            task.cancel()
+        self._brains.clear()
+        current = asyncio.current_task()
+        for task in list(self._jobs.values()) + list(self._tasks):
+            if task is not current:
                 task.cancel()
-        self.out.close(1001, "server shutting down")
+        self._jobs.clear()

@@ -1,14 +1,14 @@
-"""Waiting for the client's answers to tool calls.
+"""The tool calls of one session: which are open, which have their outcome.
 
-The runtime opens a call, sends ``tool.call`` and awaits the outcome. The client's
-``tool.result`` resolves it once; later results for the same ``call_id`` are
-duplicates and change nothing; results for ids never opened are unknown. A call that
-is not answered within the timeout becomes an error result the model sees.
+A pure ledger (the session machine owns it; clocks come in as ``now``). The machine
+opens a call when it sends ``tool.call``; the client's ``tool.result`` settles it once;
+later results for the same ``call_id`` are duplicates and change nothing; results for ids
+never opened are unknown. A call not answered in time expires into an error outcome the
+model sees, and a late answer to it is a duplicate.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 from dataclasses import dataclass
@@ -43,32 +43,40 @@ class ToolCalls:
     """The pending and finished tool calls of one session."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, asyncio.Future[ToolOutcome]] = {}
+        self._pending: dict[str, float] = {}  # call_id -> when it was opened
         self._done: set[str] = set()
 
-    def open(self, call_id: str) -> None:
+    def open(self, call_id: str, *, now: float = 0.0) -> None:
         """Start waiting for ``call_id``."""
         if call_id in self._pending or call_id in self._done:
             raise ValueError(f"tool call {call_id} already exists")
-        self._pending[call_id] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = now
 
-    def resolve(self, call_id: str, *, output: Any, is_error: bool) -> ResolveStatus:
-        """Deliver the client's result; idempotent by ``call_id``."""
+    def resolve(
+        self, call_id: str, *, output: Any, is_error: bool, now: float = 0.0
+    ) -> tuple[ResolveStatus, ToolOutcome | None]:
+        """Settle ``call_id`` with the client's result; idempotent by ``call_id``."""
         if call_id in self._done:
-            return "duplicate"
-        future = self._pending.pop(call_id, None)
-        if future is None:
-            return "unknown"
+            return "duplicate", None
+        opened = self._pending.pop(call_id, None)
+        if opened is None:
+            return "unknown", None
         self._done.add(call_id)
-        if not future.done():
-            future.set_result(ToolOutcome(output=output, is_error=is_error))
-        return "accepted"
+        elapsed = max(0.0, now - opened) * 1000
+        return "accepted", ToolOutcome(output=output, is_error=is_error, duration_ms=elapsed)
 
     def deliver(
-        self, call_id: str, *, output: Any, is_error: bool, event_id: str | None = None
-    ) -> None:
+        self,
+        call_id: str,
+        *,
+        output: Any,
+        is_error: bool,
+        event_id: str | None = None,
+        now: float = 0.0,
+    ) -> ToolOutcome:
         """``resolve``, raising the protocol's error for an unknown or duplicate result."""
-        match self.resolve(call_id, output=output, is_error=is_error):
+        status, outcome = self.resolve(call_id, output=output, is_error=is_error, now=now)
+        match status:
             case "unknown":
                 raise ProtocolError(
                     ErrorCode.UNKNOWN_CALL_ID,
@@ -81,40 +89,31 @@ class ToolCalls:
                     f"call {call_id} already has a result; this one is ignored",
                     event_id=event_id,
                 )
-            case "accepted":
-                pass
+        assert outcome is not None
+        return outcome
 
-    async def wait(self, call_id: str, *, limit_s: float) -> ToolOutcome:
-        """The outcome of ``call_id``: the client's result, or an error on timeout."""
-        future = self._pending.get(call_id)
-        if future is None:
-            raise KeyError(call_id)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        try:
-            outcome = await asyncio.wait_for(asyncio.shield(future), limit_s)
-        except TimeoutError:
-            self._pending.pop(call_id, None)
-            self._done.add(call_id)
-            outcome = ToolOutcome(
-                output={"error": f"the tool did not answer within {limit_s:g} s"},
-                is_error=True,
-                timed_out=True,
-            )
-        elapsed = (loop.time() - started) * 1000
+    def expire(self, call_id: str, *, limit_s: float, now: float) -> ToolOutcome | None:
+        """The error outcome of a call that got no result in time (None: it has one)."""
+        opened = self._pending.pop(call_id, None)
+        if opened is None:
+            return None
+        self._done.add(call_id)
         return ToolOutcome(
-            output=outcome.output,
-            is_error=outcome.is_error,
-            timed_out=outcome.timed_out,
-            duration_ms=elapsed,
+            output={"error": f"the tool did not answer within {limit_s:g} s"},
+            is_error=True,
+            timed_out=True,
+            duration_ms=max(0.0, now - opened) * 1000,
         )
 
+    def cancel(self, call_ids: list[str]) -> None:
+        """Forget these pending calls (their response stopped); late results are duplicates."""
+        for call_id in call_ids:
+            if self._pending.pop(call_id, None) is not None:
+                self._done.add(call_id)
+
     def cancel_all(self) -> None:
-        """Forget pending calls (the response was interrupted or the session ended)."""
-        for call_id, future in self._pending.items():
-            future.cancel()
-            self._done.add(call_id)
-        self._pending.clear()
+        """Forget every pending call (the session ended)."""
+        self.cancel(list(self._pending))
 
     @property
     def pending(self) -> list[str]:

@@ -2,7 +2,10 @@
 
 The session runtime feeds one probability per VAD frame (Silero: 32 ms). Speech
 starts after ``min_speech_ms`` of consecutive frames at or above ``threshold``; it
-stops after ``silence_ms`` of frames below ``threshold - hysteresis``. The detector
+stops after ``silence_ms`` of frames below ``threshold - hysteresis``. With ``pause_ms``
+set (shorter than ``silence_ms``), that much silence first gives a tentative
+``speech_paused`` (work on the turn may start), and speech before the stop gives
+``speech_resumed`` (that work is void: the turn goes on). The detector
 knows nothing about audio or clocks: it counts frames, so it is tested without
 sound cards or sockets.
 
@@ -18,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-TurnEvent = Literal["speech_started", "speech_stopped"]
+TurnEvent = Literal["speech_started", "speech_paused", "speech_resumed", "speech_stopped"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class TurnConfig:
     min_speech_ms: float = 96.0
     silence_ms: float = 500.0
     frame_ms: float = 32.0
+    #: Silence that tentatively ends a turn (0: never; at least ``silence_ms``: never).
+    pause_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -45,6 +50,12 @@ class TurnConfig:
     def stop_frames(self) -> int:
         return max(1, math.ceil(self.silence_ms / self.frame_ms))
 
+    @property
+    def pause_frames(self) -> int | None:
+        """Quiet frames of a tentative stop (None: no tentative stops)."""
+        frames = math.ceil(self.pause_ms / self.frame_ms)
+        return frames if 0 < frames < self.stop_frames else None
+
 
 class TurnDetector:
     """Tracks whether the user is speaking; emits an event on each transition."""
@@ -55,6 +66,7 @@ class TurnDetector:
         self._run = 0  # consecutive frames pointing at the other state
         self._frames = 0
         self._last_voiced = -1
+        self._paused = False
 
     @property
     def speaking(self) -> bool:
@@ -85,11 +97,18 @@ class TurnDetector:
         quiet = probability < cfg.threshold - cfg.hysteresis
         self._run = self._run + 1 if quiet else 0
         if self._run >= cfg.stop_frames:
-            self._speaking, self._run = False, 0
+            self._speaking, self._run, self._paused = False, 0, False
             return "speech_stopped"
+        if self._paused and not quiet:
+            self._paused = False
+            return "speech_resumed"
+        if not self._paused and self._run == cfg.pause_frames:
+            self._paused = True
+            return "speech_paused"
         return None
 
     def reset(self) -> None:
         """Back to silence (after push-to-talk commit or clear)."""
         self._speaking = False
         self._run = 0
+        self._paused = False

@@ -47,14 +47,6 @@ def _engines(request: Request) -> dict[str, Any]:
     report: dict[str, Any] = {"state": host.state, "load_seconds": host.load_seconds}
     if host.error:
         report["error"] = host.error
-    loaded = host.engines
-    if loaded is not None:
-        brain = f"{loaded.brain.name} {getattr(loaded.brain, 'model_name', '')}".strip()
-        tts = ", ".join(sorted({voice.engine for voice in VOICES}))
-        report["names"] = {
-            "vad": loaded.vad.name,
-            "stt": loaded.stt.name,
-            "brain": brain,
-            "tts": tts,
-        }
+    if host.engines is not None:  # what was loaded, as the loader named it
+        report["names"] = host.engines.description()
     return report

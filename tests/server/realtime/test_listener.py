@@ -9,7 +9,13 @@ from live_server import silence, speech
 
 from nur_notebook.protocol.settings import TurnDetection
 from nur_notebook.server.pipeline.vad import SileroVAD
-from nur_notebook.server.realtime.listener import Listener, SpeechStart, SpeechStop
+from nur_notebook.server.realtime.listener import (
+    Listener,
+    SpeechPause,
+    SpeechResume,
+    SpeechStart,
+    SpeechStop,
+)
 
 pytestmark = pytest.mark.engines
 
@@ -54,3 +60,29 @@ def test_push_to_talk_keeps_everything_until_commit(vad: SileroVAD, tmp_path: Pa
     feed(listener, silence(0.2))
     listener.clear()
     assert listener.commit() is None
+
+
+def test_a_pause_comes_first_with_the_utterance_so_far(vad: SileroVAD, tmp_path: Path) -> None:
+    said = speech("Where is my parcel?", tmp_path)
+    listener = Listener(vad.fresh(), TurnDetection(silence_ms=600), pause_ms=200)
+    events = feed(listener, silence(0.5) + said + silence(1.0))
+    assert [type(e) for e in events] == [SpeechStart, SpeechPause, SpeechStop]
+    pause, stop = events[1], events[2]
+    assert isinstance(pause, SpeechPause)
+    assert isinstance(stop, SpeechStop)
+    assert stop.utterance is not None
+    assert pause.ended_at == stop.ended_at  # the same end of speech
+    # The pause's audio is the turn's audio without the last ~400 ms of silence.
+    assert 0.25 < (stop.utterance.size - pause.utterance.size) / 16_000 < 0.55
+
+
+def test_speech_after_a_pause_resumes_the_turn(vad: SileroVAD, tmp_path: Path) -> None:
+    listener = Listener(vad.fresh(), TurnDetection(silence_ms=2000), pause_ms=200)
+    first, second = speech("My order", tmp_path), speech("is late.", tmp_path)
+    events = feed(listener, silence(0.3) + first + second + silence(2.5))
+    kinds = [type(e) for e in events]
+    assert kinds[0] is SpeechStart
+    assert kinds[-1] is SpeechStop
+    assert SpeechResume in kinds
+    assert kinds.count(SpeechStart) == 1  # one turn: the pause between words was no end
+    assert kinds.count(SpeechPause) == kinds.count(SpeechResume) + 1

@@ -1,49 +1,53 @@
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from nur_notebook.protocol.errors import ProtocolError
 from nur_notebook.server.realtime.tools import ToolCalls, ToolOutcome, new_call_id
 
 
-async def test_result_resolves_the_wait_once() -> None:
+def test_result_resolves_the_call_once() -> None:
     calls = ToolCalls()
-    calls.open("call_1")
-    waiter = asyncio.create_task(calls.wait("call_1", limit_s=5))
-    await asyncio.sleep(0)
-    assert calls.resolve("call_1", output={"status": "shipped"}, is_error=False) == "accepted"
-    assert calls.resolve("call_1", output="other", is_error=True) == "duplicate"
-    outcome = await waiter
+    calls.open("call_1", now=10.0)
+    status, outcome = calls.resolve(
+        "call_1", output={"status": "shipped"}, is_error=False, now=10.5
+    )
+    assert status == "accepted"
+    assert calls.resolve("call_1", output="other", is_error=True) == ("duplicate", None)
+    assert outcome is not None
     assert outcome.output == {"status": "shipped"}
     assert not outcome.is_error
     assert not outcome.timed_out
-    assert outcome.duration_ms >= 0
+    assert outcome.duration_ms == 500.0
     assert calls.pending == []
 
 
-async def test_unknown_call_is_reported() -> None:
-    assert ToolCalls().resolve("call_nope", output=1, is_error=False) == "unknown"
+def test_unknown_call_is_reported() -> None:
+    assert ToolCalls().resolve("call_nope", output=1, is_error=False) == ("unknown", None)
 
 
-async def test_timeout_becomes_an_error_result_and_late_answers_are_duplicates() -> None:
+def test_timeout_becomes_an_error_result_and_late_answers_are_duplicates() -> None:
     calls = ToolCalls()
-    calls.open("call_2")
-    outcome = await calls.wait("call_2", limit_s=0.05)
+    calls.open("call_2", now=1.0)
+    outcome = calls.expire("call_2", limit_s=0.05, now=1.05)
+    assert outcome is not None
     assert outcome.is_error
     assert outcome.timed_out
     assert "did not answer" in outcome.as_text()
     assert outcome.duration_ms >= 40
-    assert calls.resolve("call_2", output="late", is_error=False) == "duplicate"
+    assert calls.resolve("call_2", output="late", is_error=False)[0] == "duplicate"
+    assert calls.expire("call_2", limit_s=0.05, now=2.0) is None
 
 
-async def test_cancel_all_forgets_pending_calls() -> None:
+def test_cancel_all_forgets_pending_calls() -> None:
     calls = ToolCalls()
     calls.open("call_3")
+    calls.open("call_5")
+    calls.cancel(["call_5"])
+    assert calls.pending == ["call_3"]
     calls.cancel_all()
     assert calls.pending == []
-    assert calls.resolve("call_3", output=None, is_error=False) == "duplicate"
+    assert calls.resolve("call_3", output=None, is_error=False)[0] == "duplicate"
     with pytest.raises(ValueError, match="already exists"):
         calls.open("call_3")
 
@@ -56,10 +60,10 @@ def test_outcome_text_and_ids() -> None:
     assert first != second
 
 
-async def test_deliver_raises_the_protocol_errors() -> None:
+def test_deliver_raises_the_protocol_errors() -> None:
     calls = ToolCalls()
     calls.open("call_4")
-    calls.deliver("call_4", output=1, is_error=False)
+    assert calls.deliver("call_4", output=1, is_error=False).output == 1
     with pytest.raises(ProtocolError) as duplicate:
         calls.deliver("call_4", output=2, is_error=False, event_id="e1")
     assert duplicate.value.code == "duplicate_tool_result"

@@ -63,3 +63,23 @@ def test_config_validation() -> None:
     with pytest.raises(ValueError, match="frame_ms"):
         TurnConfig(frame_ms=0)
     assert TurnConfig(frame_ms=32, silence_ms=600).stop_frames == 19
+
+
+def test_a_pause_comes_before_the_stop_and_speech_resumes_it() -> None:
+    config = TurnConfig(frame_ms=32, min_speech_ms=32, silence_ms=320, pause_ms=96)
+    detector = TurnDetector(config)
+    probabilities = [0.9] * 3 + [0.05] * 4 + [0.9] * 2 + [0.05] * 10
+    assert feed_all(detector, probabilities) == [
+        (0, "speech_started"),
+        (5, "speech_paused"),
+        (7, "speech_resumed"),
+        (11, "speech_paused"),
+        (18, "speech_stopped"),
+    ]
+
+
+def test_no_pauses_unless_shorter_than_the_silence() -> None:
+    for pause_ms in (0.0, 320.0, 500.0):
+        config = TurnConfig(frame_ms=32, min_speech_ms=32, silence_ms=320, pause_ms=pause_ms)
+        events = feed_all(TurnDetector(config), [0.9] * 3 + [0.05] * 10)
+        assert [name for _, name in events] == ["speech_started", "speech_stopped"]
