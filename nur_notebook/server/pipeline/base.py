@@ -2,8 +2,8 @@
 
 The pipeline is VAD -> STT -> brain -> TTS. Each stage is one base class with one
 abstract hook; engines live beside this module and are chosen by ``registry.py``.
-Engines are blocking (they run native code); the session runtime calls them from a
-worker thread with ``asyncio.to_thread`` so the event loop keeps serving sockets.
+Engines are blocking (they run native code); the session runtime calls them on worker
+threads (its executor) so the event loop keeps serving sockets.
 
 Audio inside the server is always 16 kHz mono float32 in [-1, 1] on the way in, and
 mono int16 at the engine's own ``sample_rate`` on the way out (the session runtime

@@ -374,12 +374,10 @@ class SessionMachine:
         assert turn.held is not None
         out, turn.held = turn.held, None
         response = self._response
-        if response is not None:
+        if response is not None:  # else it is still being transcribed
             out.append(io.ReleaseSpeaking(response.response_id))
             if turn.finished_while_held:
                 out += self._response_finished(turn, response)
-        elif self._turn is None:
-            out += self._advance()
         return out
 
     # --- the end -----------------------------------------------------------------------

@@ -26,6 +26,9 @@ from nur_notebook.server.realtime.profile import RuntimeOptions
 
 log = logging.getLogger(__name__)
 
+#: Silence after which a turn's transcript and reply start, unseen until the turn ends.
+SPECULATE_MS = 200
+
 
 def engine_loader(config: ServerConfig) -> Loader | None:
     """How this server loads its engines, or None when it runs REST-only."""
@@ -43,7 +46,11 @@ def engine_loader(config: ServerConfig) -> Loader | None:
 
 def runtime_options(config: ServerConfig) -> RuntimeOptions:
     """Session defaults from the server configuration."""
-    return RuntimeOptions(silence_ms=config.vad_silence_ms, tool_timeout_ms=config.tool_timeout_ms)
+    return RuntimeOptions(
+        silence_ms=config.vad_silence_ms,
+        tool_timeout_ms=config.tool_timeout_ms,
+        speculate_ms=SPECULATE_MS if config.feature("speculation") else 0,
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -107,3 +107,24 @@ def test_ending_during_a_held_turn_shows_nothing_of_it() -> None:
     out = script.client(ev.SessionEnd())
     assert [type(e).__name__ for e in emitted(out)] == ["SessionEnded"]
     assert script.of(io.CancelBrain, out)
+
+
+def test_a_reply_that_fails_while_held_is_reported_once_the_turn_ends() -> None:
+    script = Script()
+    job = script.of(io.Transcribe, pause(script))[0].job
+    script.feed(io.Transcribed(job, "Hello", stt_ms=50.0))
+    failed = script.feed(io.BrainFailed(script.stream(), "boom"))
+    assert emitted(failed) == []  # the speaker stops, unheard
+    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    kinds = [type(e).__name__ for e in emitted(stop)]
+    assert kinds == [
+        "SpeechStopped",
+        "TranscriptUserFinal",
+        "ResponseStarted",
+        "Error",
+        "TranscriptAgentFinal",
+        "ResponseDone",
+        "MetricsTurn",
+    ]
+    assert script.machine.response is None
+    assert emitted(script.say("again?"), ev.ResponseStarted)[0].turn == 2
