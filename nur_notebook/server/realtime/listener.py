@@ -10,46 +10,25 @@ before speech is kept for ``prefix_ms`` so the first syllable is not clipped.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from nur_notebook.protocol.pcm import pcm16_to_float
 from nur_notebook.protocol.settings import TurnDetection
 from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, VAD, Float32Audio
+from nur_notebook.server.realtime.machine_io import (
+    SpeechPause,
+    SpeechResume,
+    SpeechStart,
+    SpeechStop,
+)
 from nur_notebook.server.realtime.turns import TurnConfig, TurnDetector
 
 #: Most audio one turn may hold (push-to-talk without a commit): 60 s.
 MAX_TURN_SAMPLES = 60 * INPUT_SAMPLE_RATE
 
 
-@dataclass(frozen=True)
-class SpeechStart:
-    audio_ms: int
-
-
-@dataclass(frozen=True)
-class SpeechStop:
-    audio_ms: int
-    utterance: Float32Audio | None
-    """The turn's audio (None in push-to-talk mode, where only a commit ends the turn)."""
-    ended_at: float
-    """Monotonic time the last voiced frame arrived: the end of the user's speech."""
-
-
-@dataclass(frozen=True)
-class SpeechPause:
-    """``pause_ms`` of silence: the turn may be ending (the buffer is kept)."""
-
-    utterance: Float32Audio
-    ended_at: float
-
-
-@dataclass(frozen=True)
-class SpeechResume:
-    """Speech again after a ``SpeechPause``: the turn goes on."""
-
-
+#: What ``feed`` reports: the session machine's speech inputs.
 ListenerEvent = SpeechStart | SpeechPause | SpeechResume | SpeechStop
 
 

@@ -5,20 +5,20 @@ commands to run; the asyncio driver (``runtime.SessionRuntime``) runs them with 
 engines, socket and SQLite and feeds their results back in. Nothing here awaits, sleeps,
 starts a thread or reads a clock, so the tests drive it with scripted inputs.
 
-    inputs                                   commands
-    ------                                   --------
-    Started, Attached                 -->    Emit(session.created | resumed), SaveState,
-    ClientEventIn (the one door for          PrepareBrain, SetTimer("expiry")
-      every decoded client event)     -->    Emit(...), Fail(error), ConfigureListener,
-                                             CutAudio / ClearAudio
-    HeardStart / HeardStop / HeardSpeaking   Emit(speech events), barge-in
-    HeardPause / HeardResume          -->    speculative turn: Transcribe + StartBrain,
-                                             output held until HeardStop (or dropped)
-    AudioCut, Transcribed              -->   Transcribe / CancelTranscribe
-    BrainSaid / BrainDecided / BrainDone -->  StartBrain / CancelBrain, Speak
-    SegmentStarted / AudioSent / PlayoutDone StartSpeaking / FinishSpeaking / StopSpeaking
-    TimerFired (expiry, tool deadlines) -->  SetTimer / CancelTimer
-    EndRequested, Shutdown            -->    MarkEnded, Emit(session.ended), Close
+    inputs                                    commands
+    ------                                    --------
+    Started, Attached                    -->  Emit(session.created | resumed), SaveState,
+                                              PrepareBrain, SetTimer("expiry")
+    ClientEventIn (the one door for      -->  Emit(...), Fail(error), ConfigureListener,
+      every decoded client event)             CutAudio / ClearAudio
+    SpeechStart, SpeechStop, HeardSpeaking -> Emit(speech events), barge-in
+    SpeechPause, SpeechResume            -->  speculative turn: Transcribe + StartBrain,
+                                              output held until SpeechStop (or dropped)
+    AudioCut, Transcribed                -->  Transcribe / CancelTranscribe
+    BrainSaid, BrainDecided, BrainDone   -->  StartBrain / CancelBrain, Speak
+    SegmentStarted, AudioSent, PlayoutDone -> StartSpeaking / FinishSpeaking / StopSpeaking
+    TimerFired (expiry, tool deadlines)  -->  SetTimer / CancelTimer
+    EndRequested, Shutdown               -->  MarkEnded, Emit(session.ended), Close
 
 Turns run one at a time, in the order they ended. A new turn interrupts the reply in
 progress; a turn whose transcript arrives while a newer turn waits is recorded (it was
@@ -46,7 +46,7 @@ from nur_notebook.server.pipeline.base import Float32Audio
 from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo, describe_session
-from nur_notebook.server.realtime.response import UNSEEN, Response, ResponseContext, Turn
+from nur_notebook.server.realtime.response import Response, ResponseContext, Turn
 from nur_notebook.server.realtime.tools import ToolCalls, new_call_id
 
 EXPIRY = "expiry"
@@ -183,13 +183,13 @@ class SessionMachine:
     def _work(self, item: io.Input) -> list[io.Command]:
         response, turn = self._response, self._turn
         match item:
-            case io.HeardStart(audio_ms=audio_ms):
+            case io.SpeechStart(audio_ms=audio_ms):
                 return [io.Emit(ev.SpeechStarted(audio_ms=audio_ms))]
-            case io.HeardPause(utterance=utterance, ended_at=ended_at):
+            case io.SpeechPause(utterance=utterance, ended_at=ended_at):
                 return self._speculate(utterance, ended_at)
-            case io.HeardResume():
+            case io.SpeechResume():
                 return self._drop_speculation()
-            case io.HeardStop(audio_ms=audio_ms, utterance=utterance, ended_at=ended_at):
+            case io.SpeechStop(audio_ms=audio_ms, utterance=utterance, ended_at=ended_at):
                 stopped: list[io.Command] = [io.Emit(ev.SpeechStopped(audio_ms=audio_ms))]
                 if turn is not None and turn.held is not None:
                     return stopped + self._confirm(turn)
@@ -212,7 +212,7 @@ class SessionMachine:
             case io.TranscribeFailed(job=job, error=error):
                 if turn is not None and turn.job == job:
                     self._turn = None
-                    if turn.held is not None:  # HeardStop will bring the utterance again
+                    if turn.held is not None:  # SpeechStop will bring the utterance again
                         return []
                     failure = ProtocolError(
                         ErrorCode.INTERNAL_ERROR,
@@ -338,12 +338,12 @@ class SessionMachine:
         """``commands``, minus what a held turn must keep to itself until it is confirmed."""
         if turn.held is None:
             return commands
-        turn.held += [c for c in commands if not isinstance(c, UNSEEN)]
-        return [c for c in commands if isinstance(c, UNSEEN)]
+        turn.held += [c for c in commands if not isinstance(c, io.EngineWork)]
+        return [c for c in commands if isinstance(c, io.EngineWork)]
 
     def _speculate(self, utterance: Float32Audio, ended_at: float) -> list[io.Command]:
         """A short pause: start on the turn now, show nothing until the silence is long
-        enough to end it (``HeardStop``)."""
+        enough to end it (``SpeechStop``)."""
         busy = self._turn is not None or self._queue or self._response is not None
         if busy or utterance.size == 0 or self.settings.turn_detection.mode != "server_vad":
             return []

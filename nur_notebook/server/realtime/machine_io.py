@@ -19,18 +19,31 @@ from nur_notebook.protocol.errors import ProtocolError
 from nur_notebook.protocol.settings import TurnDetection
 from nur_notebook.server.pipeline.base import Float32Audio, Message, ToolCallDecision
 
+
+class Input:
+    """Something that happened, for the machine to apply (every input derives from it)."""
+
+
+class Command:
+    """Something the machine wants done (every command derives from it)."""
+
+
+class EngineWork(Command):
+    """Engine work nobody sees or hears yet: a held (speculative) turn may run it."""
+
+
 # --- inputs: the connection and the client ----------------------------------------
 
 
 @dataclass(frozen=True)
-class Started:
+class Started(Input):
     """The runtime exists; the session expires in ``expires_in_s``."""
 
     expires_in_s: float
 
 
 @dataclass(frozen=True)
-class Attached:
+class Attached(Input):
     """A connection became live; ``last_seq`` set when it resumed (``replayed`` events)."""
 
     resume_token: str
@@ -39,7 +52,7 @@ class Attached:
 
 
 @dataclass(frozen=True)
-class ClientEventIn:
+class ClientEventIn(Input):
     """One decoded client event: the single door by which client events come in."""
 
     event: ev.ClientEvent
@@ -49,43 +62,46 @@ class ClientEventIn:
 
 
 @dataclass(frozen=True)
-class HeardStart:
+class SpeechStart(Input):
     """The listener heard speech start (``audio_ms`` into the input stream)."""
 
     audio_ms: int
 
 
 @dataclass(frozen=True)
-class HeardPause:
-    """A short silence (tentative end of turn): ``utterance`` so far, for speculation."""
+class SpeechPause(Input):
+    """``pause_ms`` of silence: the turn may be ending (the utterance so far; the
+    listener keeps its buffer)."""
 
     utterance: Float32Audio
     ended_at: float
 
 
 @dataclass(frozen=True)
-class HeardResume:
-    """The user spoke again after a ``HeardPause``: the turn goes on."""
+class SpeechResume(Input):
+    """Speech again after a ``SpeechPause``: the turn goes on."""
 
 
 @dataclass(frozen=True)
-class HeardStop:
-    """The configured silence passed: the turn ended (no utterance in push-to-talk)."""
+class SpeechStop(Input):
+    """The configured silence passed: the turn ended."""
 
     audio_ms: int
     utterance: Float32Audio | None
+    """The turn's audio (None in push-to-talk mode, where only a commit ends the turn)."""
     ended_at: float
+    """Monotonic time the last voiced frame arrived: the end of the user's speech."""
 
 
 @dataclass(frozen=True)
-class HeardSpeaking:
+class HeardSpeaking(Input):
     """After a frame while the user speaks: how long this speech has lasted."""
 
     speech_ms: float
 
 
 @dataclass(frozen=True)
-class AudioCut:
+class AudioCut(Input):
     """The answer to ``CutAudio``: the buffered audio, or None when there was none."""
 
     audio: Float32Audio | None
@@ -96,43 +112,43 @@ class AudioCut:
 
 
 @dataclass(frozen=True)
-class Transcribed:
+class Transcribed(Input):
     job: int
     text: str
     stt_ms: float
 
 
 @dataclass(frozen=True)
-class TranscribeFailed:
+class TranscribeFailed(Input):
     job: int
     error: str
 
 
 @dataclass(frozen=True)
-class BrainSaid:
+class BrainSaid(Input):
     stream: str
     text: str
 
 
 @dataclass(frozen=True)
-class BrainDecided:
+class BrainDecided(Input):
     stream: str
     decision: ToolCallDecision
 
 
 @dataclass(frozen=True)
-class BrainDone:
+class BrainDone(Input):
     stream: str
 
 
 @dataclass(frozen=True)
-class BrainFailed:
+class BrainFailed(Input):
     stream: str
     error: str
 
 
 @dataclass(frozen=True)
-class SegmentStarted:
+class SegmentStarted(Input):
     """The speaker starts sending a synthesized sentence of ``duration_s``."""
 
     response_id: str
@@ -142,136 +158,111 @@ class SegmentStarted:
 
 
 @dataclass(frozen=True)
-class AudioSent:
+class AudioSent(Input):
     response_id: str
     seconds: float
 
 
 @dataclass(frozen=True)
-class PlayoutDone:
+class PlayoutDone(Input):
     """Every sentence was sent and has played out."""
 
     response_id: str
 
 
 @dataclass(frozen=True)
-class SpeakFailed:
+class SpeakFailed(Input):
     response_id: str
     error: str
 
 
 @dataclass(frozen=True)
-class TimerFired:
+class TimerFired(Input):
     key: str
 
 
 @dataclass(frozen=True)
-class EndRequested:
+class EndRequested(Input):
     """End the session (REST ended it, e.g. its agent was deleted)."""
 
     reason: str
 
 
 @dataclass(frozen=True)
-class Shutdown:
+class Shutdown(Input):
     """The server is stopping: stop work, close with 1001, keep the REST status."""
 
-
-Input = (
-    Started
-    | Attached
-    | ClientEventIn
-    | HeardStart
-    | HeardPause
-    | HeardResume
-    | HeardStop
-    | HeardSpeaking
-    | AudioCut
-    | Transcribed
-    | TranscribeFailed
-    | BrainSaid
-    | BrainDecided
-    | BrainDone
-    | BrainFailed
-    | SegmentStarted
-    | AudioSent
-    | PlayoutDone
-    | SpeakFailed
-    | TimerFired
-    | EndRequested
-    | Shutdown
-)
 
 # --- commands ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Emit:
+class Emit(Command):
     """Number, file and send this server event."""
 
     event: Any
 
 
 @dataclass(frozen=True)
-class Fail:
+class Fail(Command):
     """Send the ``error`` event of ``error``; close the socket when it is fatal."""
 
     error: ProtocolError
 
 
 @dataclass(frozen=True)
-class SaveState:
+class SaveState(Command):
     turns_used: int
     greeted: bool
 
 
 @dataclass(frozen=True)
-class PrepareBrain:
+class PrepareBrain(Command):
     """Let the brain read the agent's prompt before the first turn."""
 
 
 @dataclass(frozen=True)
-class ConfigureListener:
+class ConfigureListener(Command):
     settings: TurnDetection
 
 
 @dataclass(frozen=True)
-class CutAudio:
+class CutAudio(Command):
     """Take all buffered input audio (push-to-talk commit); answer with ``AudioCut``."""
 
     event_id: str | None = None
 
 
 @dataclass(frozen=True)
-class ClearAudio:
+class ClearAudio(Command):
     pass
 
 
 @dataclass(frozen=True)
-class Transcribe:
+class Transcribe(EngineWork):
     job: int
     audio: Float32Audio
 
 
 @dataclass(frozen=True)
-class CancelTranscribe:
+class CancelTranscribe(EngineWork):
     job: int
 
 
 @dataclass(frozen=True)
-class StartBrain:
+class StartBrain(EngineWork):
     stream: str
     history: list[Message] = field(default_factory=list)
     allow_tools: bool = True
 
 
 @dataclass(frozen=True)
-class CancelBrain:
+class CancelBrain(EngineWork):
     stream: str
 
 
 @dataclass(frozen=True)
-class StartSpeaking:
+class StartSpeaking(EngineWork):
     """Open a speaker for a response: output audio at ``rate`` with this generation."""
 
     response_id: str
@@ -281,75 +272,51 @@ class StartSpeaking:
 
 
 @dataclass(frozen=True)
-class Speak:
+class Speak(EngineWork):
     response_id: str
     text: str
 
 
 @dataclass(frozen=True)
-class ReleaseSpeaking:
+class ReleaseSpeaking(Command):
     """A held speaker may send its audio now."""
 
     response_id: str
 
 
 @dataclass(frozen=True)
-class FinishSpeaking:
+class FinishSpeaking(EngineWork):
     """No more sentences: play out what is queued, then report ``PlayoutDone``."""
 
     response_id: str
 
 
 @dataclass(frozen=True)
-class StopSpeaking:
+class StopSpeaking(EngineWork):
     """Stop at once; nothing more is sent."""
 
     response_id: str
 
 
 @dataclass(frozen=True)
-class SetTimer:
+class SetTimer(Command):
     key: str
     delay_s: float
 
 
 @dataclass(frozen=True)
-class CancelTimer:
+class CancelTimer(Command):
     key: str
 
 
 @dataclass(frozen=True)
-class MarkEnded:
+class MarkEnded(Command):
     """Move the REST status (before the client hears ``session.ended``)."""
 
     reason: str
 
 
 @dataclass(frozen=True)
-class Close:
+class Close(Command):
     code: int
     reason: str
-
-
-Command = (
-    Emit
-    | Fail
-    | SaveState
-    | PrepareBrain
-    | ConfigureListener
-    | CutAudio
-    | ClearAudio
-    | Transcribe
-    | CancelTranscribe
-    | StartBrain
-    | CancelBrain
-    | StartSpeaking
-    | Speak
-    | ReleaseSpeaking
-    | FinishSpeaking
-    | StopSpeaking
-    | SetTimer
-    | CancelTimer
-    | MarkEnded
-    | Close
-)

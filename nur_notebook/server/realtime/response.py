@@ -70,19 +70,6 @@ class TurnTimings:
         )
 
 
-#: Commands a held (speculative) turn may run: engine work nobody sees or hears yet.
-UNSEEN = (
-    io.Transcribe,
-    io.CancelTranscribe,
-    io.StartBrain,
-    io.CancelBrain,
-    io.StartSpeaking,
-    io.Speak,
-    io.FinishSpeaking,
-    io.StopSpeaking,
-)
-
-
 @dataclass
 class Turn:
     """One turn waiting or in progress: typed text, an utterance, or the greeting."""

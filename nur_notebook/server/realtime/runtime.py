@@ -36,13 +36,7 @@ from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.limits import FloodGuard
-from nur_notebook.server.realtime.listener import (
-    Listener,
-    SpeechPause,
-    SpeechResume,
-    SpeechStart,
-    SpeechStop,
-)
+from nur_notebook.server.realtime.listener import Listener
 from nur_notebook.server.realtime.machine import SessionMachine
 from nur_notebook.server.realtime.outbox import Outbox
 from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo
@@ -163,16 +157,8 @@ class SessionRuntime:
         except ProtocolError as exc:
             await self.error(exc)
             return
-        for happened in self.listener.feed(frame.pcm):
-            match happened:
-                case SpeechStart(audio_ms=audio_ms):
-                    await self.feed(io.HeardStart(audio_ms))
-                case SpeechPause(utterance=utterance, ended_at=ended_at):
-                    await self.feed(io.HeardPause(utterance, ended_at))
-                case SpeechResume():
-                    await self.feed(io.HeardResume())
-                case SpeechStop(audio_ms=audio_ms, utterance=utterance, ended_at=ended_at):
-                    await self.feed(io.HeardStop(audio_ms, utterance, ended_at))
+        for happened in self.listener.feed(frame.pcm):  # speech started, paused, stopped
+            await self.feed(happened)
         if self.listener.speaking:
             await self.feed(io.HeardSpeaking(self.listener.speech_ms()))
 

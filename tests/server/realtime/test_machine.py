@@ -57,14 +57,14 @@ def test_a_text_turn_is_answered_spoken_and_measured() -> None:
 
 def test_an_audio_turn_is_transcribed_first_and_empty_ones_are_dropped() -> None:
     script = Script()
-    assert emitted(script.feed(io.HeardStart(audio_ms=120))) == [ev.SpeechStarted(audio_ms=120)]
-    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    assert emitted(script.feed(io.SpeechStart(audio_ms=120))) == [ev.SpeechStarted(audio_ms=120)]
+    stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
     assert emitted(stop) == [ev.SpeechStopped(audio_ms=900)]
     job = script.of(io.Transcribe, stop)[0].job
     assert script.feed(io.Transcribed(job, "   ", stt_ms=40.0), after=0.2) == []
     assert script.machine.turns_used == 0
 
-    stop = script.feed(io.HeardStop(audio_ms=3000, utterance=utterance(), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=3000, utterance=utterance(), ended_at=script.now))
     job = script.of(io.Transcribe, stop)[0].job
     assert script.feed(io.Transcribed(job + 1, "stale", stt_ms=1.0)) == []
     out = script.feed(io.Transcribed(job, " Where is it? ", stt_ms=80.0), after=0.1)
@@ -90,7 +90,7 @@ def test_push_to_talk_commit_cuts_the_audio_or_says_there_is_none() -> None:
 
 def test_a_turn_that_ends_while_another_is_transcribed_waits_its_turn() -> None:
     script = Script()
-    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
     job = script.of(io.Transcribe, stop)[0].job
     assert not script.of(io.StartBrain, script.say("And the second thing"))  # queued
     out = script.feed(io.Transcribed(job, "First thing", stt_ms=50.0))
@@ -170,7 +170,7 @@ def test_a_failing_engine_fails_the_reply_or_the_turn_but_not_the_session() -> N
     out = script.feed(io.BrainFailed(script.stream(), "out of memory"))
     assert emitted(out, ev.Error)[0].message == "response failed: out of memory"
     assert emitted(out, ev.ResponseDone)[0].status == "failed"
-    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
     job = script.of(io.Transcribe, stop)[0].job
     failed = script.feed(io.TranscribeFailed(job, "RuntimeError: boom"))
     assert failed[0].error.code == "internal_error"  # type: ignore[union-attr]

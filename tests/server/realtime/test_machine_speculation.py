@@ -10,12 +10,12 @@ from nur_notebook.server.realtime import machine_io as io
 
 
 def pause(script: Script, seconds: float = 1.0) -> list[io.Command]:
-    return script.feed(io.HeardPause(utterance(seconds), ended_at=script.now), after=0.2)
+    return script.feed(io.SpeechPause(utterance(seconds), ended_at=script.now), after=0.2)
 
 
 def test_a_confirmed_pause_releases_what_was_held_in_order() -> None:
     script = Script()
-    script.feed(io.HeardStart(audio_ms=0))
+    script.feed(io.SpeechStart(audio_ms=0))
     started = pause(script)
     job = script.of(io.Transcribe, started)[0].job
     held = script.feed(io.Transcribed(job, "Where is order 7?", stt_ms=90.0), after=0.1)
@@ -26,7 +26,7 @@ def test_a_confirmed_pause_releases_what_was_held_in_order() -> None:
     assert emitted(said) == []
     assert [c.text for c in script.of(io.Speak, said)] == ["It left the warehouse this morning."]
 
-    stop = script.feed(io.HeardStop(audio_ms=1400, utterance=utterance(1.4), ended_at=0.0))
+    stop = script.feed(io.SpeechStop(audio_ms=1400, utterance=utterance(1.4), ended_at=0.0))
     kinds = [type(e).__name__ for e in emitted(stop)]
     assert kinds == [
         "SpeechStopped",
@@ -48,14 +48,14 @@ def test_speaking_on_drops_the_work_and_keeps_only_what_was_said() -> None:
     job = script.of(io.Transcribe, started)[0].job
     script.feed(io.Transcribed(job, "Where is", stt_ms=90.0))
     stream = script.stream()
-    dropped = script.feed(io.HeardResume(), after=0.1)
+    dropped = script.feed(io.SpeechResume(), after=0.1)
     assert io.CancelBrain(stream) in dropped
     assert script.of(io.StopSpeaking, dropped)
     assert emitted(dropped) == []
     assert script.machine.turns_used == 0
     assert script.machine.history.messages == []
 
-    stop = script.feed(io.HeardStop(audio_ms=3000, utterance=utterance(3.0), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=3000, utterance=utterance(3.0), ended_at=script.now))
     job = script.of(io.Transcribe, stop)[0].job
     out = script.feed(io.Transcribed(job, "Where is order 7, please?", stt_ms=120.0))
     finals = script.events(ev.TranscriptUserFinal)
@@ -69,11 +69,11 @@ def test_speaking_on_drops_the_work_and_keeps_only_what_was_said() -> None:
 def test_a_pause_still_being_transcribed_is_dropped_or_carried_on() -> None:
     script = Script()
     job = script.of(io.Transcribe, pause(script))[0].job
-    assert script.feed(io.HeardResume()) == [io.CancelTranscribe(job)]
+    assert script.feed(io.SpeechResume()) == [io.CancelTranscribe(job)]
     assert script.feed(io.Transcribed(job, "late", stt_ms=1.0)) == []
 
     job = script.of(io.Transcribe, pause(script))[0].job
-    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
     assert emitted(stop) == [ev.SpeechStopped(audio_ms=900)]  # the transcript is not in yet
     out = script.feed(io.Transcribed(job, "Hello", stt_ms=300.0))
     assert emitted(out, ev.TranscriptUserFinal)[0].text == "Hello"
@@ -96,7 +96,7 @@ def test_text_during_a_held_turn_drops_it_and_the_utterance_still_counts() -> No
     out = script.say("Typed instead")
     assert script.of(io.CancelBrain, out)
     assert [e.text for e in emitted(out, ev.TranscriptUserFinal)] == ["Typed instead"]
-    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
     assert script.of(io.Transcribe, stop)  # the speech becomes its own turn after this one
 
 
@@ -115,7 +115,7 @@ def test_a_reply_that_fails_while_held_is_reported_once_the_turn_ends() -> None:
     script.feed(io.Transcribed(job, "Hello", stt_ms=50.0))
     failed = script.feed(io.BrainFailed(script.stream(), "boom"))
     assert emitted(failed) == []  # the speaker stops, unheard
-    stop = script.feed(io.HeardStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
+    stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
     kinds = [type(e).__name__ for e in emitted(stop)]
     assert kinds == [
         "SpeechStopped",
