@@ -194,3 +194,13 @@ async def test_an_order_question_without_a_number_gets_asked_for_it(server: Loca
     )
     await client.wait_for("response.done", lambda e: e.turn == 2, within=300)
     await client.close()
+
+
+def test_health_reports_the_engines_that_were_loaded(server: LocalServer) -> None:
+    engines = server.get("/health").json()["engines"]
+    assert engines["state"] == "ready"
+    names = engines["names"]
+    assert names["vad"] == "silero"
+    assert names["stt"].startswith("faster-whisper tiny.en")
+    assert names["brain"].startswith("llama-cpp ")
+    assert names["tts"] == "piper + espeak-ng"
