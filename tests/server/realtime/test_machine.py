@@ -176,3 +176,15 @@ def test_a_failing_engine_fails_the_reply_or_the_turn_but_not_the_session() -> N
     assert failed[0].error.code == "internal_error"  # type: ignore[union-attr]
     assert script.machine.ended is None
     assert emitted(script.say("Still there?"), ev.TranscriptUserFinal)[0].turn == 2
+
+
+def test_a_new_system_prompt_is_read_by_the_next_reply() -> None:
+    script = Script()
+    out = script.client(ev.SessionUpdate(session={"system_prompt": "You are a pirate."}))
+    assert (
+        emitted(out, ev.SessionUpdated)[0].session["agent"]["system_prompt"] == "You are a pirate."
+    )
+    assert script.machine.info.agent.system_prompt == "You are a pirate."
+    blank = script.client(ev.SessionUpdate(session={"system_prompt": "  "}))
+    assert isinstance(blank[0], io.Fail)
+    assert script.machine.info.agent.system_prompt == "You are a pirate."
