@@ -285,6 +285,7 @@ class SessionMachine:
             tool_timeout_s=self.settings.tool_timeout_ms / 1000,
             output_rate=self.settings.output_sample_rate,
             lead_s=self.options.lead_s,
+            first_clause_words=self.options.first_clause_words,
             new_call_id=self._call_id,
         )
         response = Response(

@@ -69,6 +69,9 @@ class RuntimeOptions:
     tool_timeout_ms: int = 15_000
     # Output pacing: how far audio may run ahead of real time
     lead_s: float = 0.25
+    #: The first clause of a reply is spoken once it has this many words and a comma
+    #: after them (None: a first sentence is cut only past 60 characters)
+    first_clause_words: int | None = 3
     # Speculation: silence after which a turn's transcript and reply start, held back
     # until the turn really ends (0: wait for the whole end-of-turn silence)
     speculate_ms: int = 200

@@ -104,6 +104,7 @@ class ResponseContext:
     tool_timeout_s: float
     output_rate: int
     lead_s: float = 0.25
+    first_clause_words: int | None = 3
     new_call_id: Callable[[], str] = new_call_id
 
 
@@ -120,7 +121,9 @@ class Response:
         self.timings = TurnTimings()
         self.clock = PlayoutClock(lead_s=ctx.lead_s, clock=ctx.clock)
         self.result: ResponseResult | None = None
-        self._splitter = SentenceSplitter(min_chars=12, first_clause_chars=60)
+        self._splitter = SentenceSplitter(
+            min_chars=12, first_clause_chars=60, first_clause_words=ctx.first_clause_words
+        )
         self._generated: list[str] = []
         self._round = 0
         self._stream: str | None = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from machine_script import Script
+
 from nur_notebook.server.pipeline.text import SentenceSplitter
+from nur_notebook.server.realtime import machine_io as io
 
 
 def responder_splitter() -> SentenceSplitter:
@@ -56,3 +59,11 @@ def test_only_the_first_clause_is_cut() -> None:
 def test_without_the_option_commas_never_cut() -> None:
     splitter = SentenceSplitter()
     assert splitter.feed("a, " * 50) == []
+
+
+def test_a_reply_speaks_its_first_clause_before_the_sentence_ends() -> None:
+    script = Script()
+    script.say("When are you open?")
+    script.brain("Our shop opens at nine, ", "and it closes", done=False)
+    # The clause went to the speaker while the sentence was still being written.
+    assert [c.text for c in script.of(io.Speak)] == ["Our shop opens at nine,"]
