@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
-import wave
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nur_notebook.evals.summary import cell_text
+from nur_notebook.realtime.audio import wav_bytes
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -74,20 +73,11 @@ def matrix_html(summary: Mapping[str, Any]) -> str:
     )
 
 
-def wav_bytes(pcm: bytes, sample_rate: int) -> bytes:
-    """Mono PCM16 as a WAV file's bytes."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm[: len(pcm) - len(pcm) % 2])
-    return buffer.getvalue()
-
-
 def wav_data_url(pcm: bytes, sample_rate: int) -> str:
     """Mono PCM16 as a ``data:audio/wav;base64,...`` URL."""
-    return "data:audio/wav;base64," + base64.b64encode(wav_bytes(pcm, sample_rate)).decode("ascii")
+    return "data:audio/wav;base64," + base64.b64encode(
+        wav_bytes(pcm, sample_rate=sample_rate)
+    ).decode("ascii")
 
 
 def attempt_html(row: Mapping[str, Any], audio: Sequence[Any] | None = None) -> str:
@@ -154,4 +144,4 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-__all__ = ["attempt_html", "matrix_html", "rate_colour", "report_html", "wav_bytes", "wav_data_url"]
+__all__ = ["attempt_html", "matrix_html", "rate_colour", "report_html", "wav_data_url"]

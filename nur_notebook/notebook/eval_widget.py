@@ -24,8 +24,9 @@ import anywidget
 import traitlets
 
 from nur_notebook.evals.driver import TurnAudio
-from nur_notebook.evals.report import wav_bytes
 from nur_notebook.evals.summary import summarize
+from nur_notebook.protocol.pcm import INPUT_RATE
+from nur_notebook.realtime.audio import wav_bytes
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,10 @@ class EvalMatrixWidget(anywidget.AnyWidget):
         parts: list[bytes] = []
         kinds: list[str] = []
         if sound is not None and sound.user_pcm:
-            parts.append(wav_bytes(sound.user_pcm, 16_000))
+            parts.append(wav_bytes(sound.user_pcm, sample_rate=INPUT_RATE))
             kinds.append("user")
         if sound is not None and sound.agent_pcm:
-            parts.append(wav_bytes(sound.agent_pcm, sound.agent_rate))
+            parts.append(wav_bytes(sound.agent_pcm, sample_rate=sound.agent_rate))
             kinds.append("agent")
         message = {"type": "audio", "row": row, "turn": turn, "kinds": kinds}
         self.send(message, buffers=parts)

@@ -12,14 +12,13 @@ here. Every user turn becomes a turn of the scenario, expecting the tool calls i
 
 from __future__ import annotations
 
-import io
 import re
-import wave
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-INPUT_RATE = 16_000
+from nur_notebook.protocol.pcm import INPUT_RATE
+from nur_notebook.realtime.audio import wav_bytes
 
 
 def scenario_from(
@@ -55,7 +54,7 @@ def scenario_from(
             expect["no_tool_call"] = True
         turn: dict[str, Any] = {"user": str(entry["text"]).strip(), "expect": expect}
         if chosen == "audio":
-            wav = pcm_to_wav(recorded[number])
+            wav = wav_bytes(recorded[number], sample_rate=INPUT_RATE)
             if audio_dir is not None:
                 audio_dir.mkdir(parents=True, exist_ok=True)
                 path = audio_dir / f"{_slug(name)}-turn{index}.wav"
@@ -67,19 +66,8 @@ def scenario_from(
     return {"name": name, "mode": chosen, "turns": turns}
 
 
-def pcm_to_wav(pcm: bytes, *, sample_rate: int = INPUT_RATE) -> bytes:
-    """Mono PCM16 as WAV bytes."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm[: len(pcm) - len(pcm) % 2])
-    return out.getvalue()
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
 
 
-__all__ = ["pcm_to_wav", "scenario_from"]
+__all__ = ["scenario_from"]

@@ -60,12 +60,17 @@ def wav_to_pcm16(path: str | Path, *, rate: int = INPUT_RATE) -> bytes:
     return float_to_pcm16(resample(samples, src_rate=src_rate, dst_rate=rate))
 
 
-def write_wav(path: str | Path, pcm: bytes, *, sample_rate: int) -> None:
-    """Write mono PCM16 LE bytes as a WAV file."""
+def wav_bytes(pcm: bytes, *, sample_rate: int) -> bytes:
+    """Mono PCM16 LE bytes as a WAV file's bytes (a trailing half sample is dropped)."""
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(sample_rate)
         wav.writeframes(pcm[: len(pcm) - len(pcm) % 2])
-    Path(path).write_bytes(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_wav(path: str | Path, pcm: bytes, *, sample_rate: int) -> None:
+    """Write mono PCM16 LE bytes as a WAV file."""
+    Path(path).write_bytes(wav_bytes(pcm, sample_rate=sample_rate))
