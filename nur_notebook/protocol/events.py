@@ -2,7 +2,8 @@
 
 Every event is a frozen dataclass whose literal ``type`` field is its discriminator.
 Server events carry ``seq`` (1, 2, 3, ... per session); client events may carry an
-``event_id`` that the server echoes in an ``error`` about them.
+``event_id`` that the server echoes in an ``error`` about them, and a ``seq`` of their own
+(1, 2, 3, ... per client stream) that the server acknowledges with ``ack``.
 
     >>> event = decode_client_event('{"type": "input.text", "text": "hi"}')
     >>> match event:
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from nur_notebook.protocol.errors import ErrorCode, ProtocolError
 from nur_notebook.protocol.schema import EventBase, event_from_dict, event_to_dict
@@ -35,6 +36,7 @@ class SessionUpdate(EventBase):
     session: dict[str, Any]
     type: Literal["session.update"] = "session.update"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class InputText(EventBase):
     text: str
     type: Literal["input.text"] = "input.text"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class InputAudioCommit(EventBase):
 
     type: Literal["input_audio.commit"] = "input_audio.commit"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class InputAudioClear(EventBase):
 
     type: Literal["input_audio.clear"] = "input_audio.clear"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class ResponseCancel(EventBase):
 
     type: Literal["response.cancel"] = "response.cancel"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class SessionEnd(EventBase):
 
     type: Literal["session.end"] = "session.end"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,12 +94,14 @@ class ToolResult(EventBase):
     is_error: bool = False
     type: Literal["tool.result"] = "tool.result"
     event_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
 class Ping(EventBase):
     type: Literal["ping"] = "ping"
     event_id: str | None = None
+    seq: int | None = None
 
 
 ClientEvent = (
@@ -124,6 +133,7 @@ class SessionCreated(EventBase):
 
     session: dict[str, Any]
     resume_token: str
+    client_seq: int | None = None
     seq: int = 0
     type: Literal["session.created"] = "session.created"
 
@@ -141,6 +151,7 @@ class SessionResumed(EventBase):
 
     last_seq: int
     replayed: int
+    client_seq: int | None = None
     seq: int = 0
     type: Literal["session.resumed"] = "session.resumed"
 
@@ -290,6 +301,15 @@ class Error(EventBase):
 
 
 @dataclass(frozen=True)
+class Ack(EventBase):
+    """The client events of this stream up to ``client_seq`` are applied (not numbered)."""
+
+    client_seq: int
+    seq: int = 0
+    type: Literal["ack"] = "ack"
+
+
+@dataclass(frozen=True)
 class Pong(EventBase):
     seq: int = 0
     event_id: str | None = None
@@ -317,51 +337,19 @@ ServerEvent = (
     | SessionEnded
     | Error
     | Pong
+    | Ack
 )
 
-CLIENT_EVENTS: dict[str, type[Any]] = {
-    cls.type: cls
-    for cls in (
-        SessionUpdate,
-        InputText,
-        InputAudioCommit,
-        InputAudioClear,
-        ResponseCancel,
-        SessionEnd,
-        ToolResult,
-        Ping,
-    )
-}
-SERVER_EVENTS: dict[str, type[Any]] = {
-    cls.type: cls
-    for cls in (
-        SessionLoading,
-        SessionCreated,
-        SessionUpdated,
-        SessionResumed,
-        SpeechStarted,
-        SpeechStopped,
-        InputAudioCleared,
-        TranscriptUserDelta,
-        TranscriptUserFinal,
-        ResponseStarted,
-        TranscriptAgentDelta,
-        TranscriptAgentFinal,
-        ResponseInterrupted,
-        ResponseDone,
-        ToolCall,
-        ToolCallCompleted,
-        MetricsTurn,
-        SessionEnded,
-        Error,
-        Pong,
-    )
-}
+CLIENT_EVENTS: dict[str, type[Any]] = {cls.type: cls for cls in get_args(ClientEvent)}
+SERVER_EVENTS: dict[str, type[Any]] = {cls.type: cls for cls in get_args(ServerEvent)}
 
 
 def encode_event(event: ClientEvent | ServerEvent) -> str:
-    """Compact JSON text for one event, ``type`` first."""
-    return json.dumps(event_to_dict(event), separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON text for one event, ``type`` first (a client event's unset ``seq`` left out)."""
+    body = event_to_dict(event)
+    if "seq" in body and body["seq"] is None:
+        del body["seq"]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def _parse(text: str | bytes) -> dict[str, Any]:
@@ -422,4 +410,4 @@ class UnknownEvent(EventBase):
 
 
 #: Server events kept for replay on resume (everything but per-connection chatter).
-NOT_REPLAYED = frozenset({"session.loading", "session.created", "session.resumed", "pong"})
+NOT_REPLAYED = frozenset({"session.loading", "session.created", "session.resumed", "pong", "ack"})

@@ -12,6 +12,10 @@ answered even while nobody iterates), feeds them through ``Inbound`` and queues 
 for the iterator. When the socket drops without a final close code it reconnects with
 backoff and resumes from the last ``seq``: the iterator sees ``connection.reconnecting``,
 the missed events, ``connection.resumed``, and never a duplicate.
+
+Client events are delivered at least once and applied once: each is numbered and kept
+until the server acknowledges it, and what a dropped socket lost is sent again, in order,
+on the next connection (``pending.py``). Live audio is not: late speech is worse than a gap.
 """
 
 from __future__ import annotations
@@ -23,23 +27,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from nur_notebook.protocol.events import (
+    Ack,
     ClientEvent,
     Error,
     InputAudioClear,
     InputAudioCommit,
     InputText,
     ResponseCancel,
+    SessionCreated,
     SessionEnd,
     SessionUpdate,
     ToolCall,
     ToolResult,
-    encode_event,
 )
 from nur_notebook.realtime.backoff import after_close, reconnect_delay
 from nur_notebook.realtime.errors import (
@@ -47,9 +52,10 @@ from nur_notebook.realtime.errors import (
     SessionClosedError,
     SessionConnectionError,
 )
-from nur_notebook.realtime.events import ConnectionReconnecting
+from nur_notebook.realtime.events import ConnectionReconnecting, ConnectionResumed
 from nur_notebook.realtime.framing import InputFramer
 from nur_notebook.realtime.inbound import Inbound, InboundEvent
+from nur_notebook.realtime.pending import Pending, connect_url, new_stream_id
 from nur_notebook.realtime.tools import ToolFunction, call_tool, json_safe
 
 #: Transport limit of one frame either way (docs/protocol.md, Limits).
@@ -79,7 +85,9 @@ class AsyncSessionConnection:
     Use it as ``async with``: entering opens the socket and waits for the server's first
     event, so a wrong key or an ended session raises ``SessionClosedError`` right there.
     ``tools`` maps tool names to functions that answer ``tool.call`` automatically; with
-    ``tools=None`` the caller answers with ``send_tool_result`` itself.
+    ``tools=None`` the caller answers with ``send_tool_result`` itself. With
+    ``resend=False`` events are sent once, unnumbered (a client of the protocol before
+    acknowledgements): one in flight when the socket drops is lost.
     """
 
     def __init__(
@@ -93,6 +101,7 @@ class AsyncSessionConnection:
         # Reconnecting
         reconnect: bool = True,
         max_reconnect_attempts: int = 12,
+        resend: bool = True,
         # Timeouts, in seconds
         open_timeout: float = 10.0,
         ready_timeout: float = 30.0,
@@ -106,6 +115,8 @@ class AsyncSessionConnection:
         self._tools = dict(tools) if tools is not None else None
         self._inbound = Inbound(last_seq=last_seq or 0, resume_token=resume_token)
         self._framer = InputFramer()
+        self._pending = Pending(enabled=resend)
+        self._stream = new_stream_id() if resend else None
         self._reconnect = reconnect
         self._max_attempts = max_reconnect_attempts
         self._open_timeout = open_timeout
@@ -146,6 +157,11 @@ class AsyncSessionConnection:
     @property
     def connected(self) -> bool:
         return self._ws is not None
+
+    @property
+    def unacknowledged(self) -> int:
+        """Client events sent but not yet acknowledged by the server (sent again on resume)."""
+        return len(self._pending)
 
     # --- Lifecycle --------------------------------------------------------------
 
@@ -248,20 +264,25 @@ class AsyncSessionConnection:
         await self.send_event(result)
 
     async def send_event(self, event: ClientEvent) -> None:
-        """Send any client event; waits for the socket while it reconnects."""
-        await self._send(encode_event(event), wait=True)
+        """Send any client event; waits for the socket while it reconnects. The event is
+        kept until the server acknowledges it, and sent again if the socket drops first."""
+        if self._finished is not None:
+            raise SessionConnectionError("the session connection is closed")
+        kept = self._pending.enabled
+        await self._send(self._pending.add(event), wait=True, kept=kept)
 
-    async def _send(self, message: str | bytes, *, wait: bool) -> None:
+    async def _send(self, message: str | bytes, *, wait: bool, kept: bool = False) -> None:
         while True:
             if self._finished is not None:
                 raise SessionConnectionError("the session connection is closed")
             ws = self._ws
-            if ws is not None:
+            # Events wait for the resend of older ones (``_connected``); audio goes at once.
+            if ws is not None and (self._connected.is_set() or not wait):
                 try:
                     await ws.send(message)
                     return
                 except ConnectionClosed:
-                    if not wait:
+                    if not wait or kept:  # a kept event goes again on the next socket
                         return
                 if self._ws is ws:  # before the reader task notices the close
                     self._ws = None
@@ -270,6 +291,10 @@ class AsyncSessionConnection:
             if not wait:
                 return
             await self._connected.wait()
+            if kept:  # sent by the resend of the new connection
+                if self._finished is not None:
+                    raise SessionConnectionError("the session connection is closed")
+                return
 
     # --- The socket's task ------------------------------------------------------
 
@@ -334,7 +359,6 @@ class AsyncSessionConnection:
         """
         self._ws = ws
         self._framer.reset()
-        self._connected.set()
         got_events = False
         fatal: Error | None = None
         try:
@@ -347,6 +371,11 @@ class AsyncSessionConnection:
                     if isinstance(event, Error) and event.fatal:
                         fatal = event
                         continue
+                    if isinstance(event, Ack):
+                        self._pending.ack(event.client_seq)
+                        continue
+                    if isinstance(event, SessionCreated | ConnectionResumed):
+                        await self._resend(ws, event.client_seq)
                     got_events = True
                     if isinstance(event, ToolCall):
                         self._answer(event)
@@ -361,14 +390,21 @@ class AsyncSessionConnection:
         code = ws.close_code if ws.close_code is not None else 1006
         return _Closed(code=code, reason=ws.close_reason or "", got_events=got_events, fatal=fatal)
 
+    async def _resend(self, ws: ClientConnection, client_seq: int | None) -> None:
+        """The server said what it applied: send again, in order, what it did not, then let
+        new events through (``_connected``)."""
+        self._pending.server_acks(client_seq)
+        for _, text in self._pending.unacknowledged():
+            await ws.send(text)  # a ConnectionClosed ends this socket's reading
+        self._connected.set()
+
     def _connect_url(self) -> str:
-        token = self._inbound.resume_token
-        if token is None:
-            return self.url
-        parts = urlsplit(self.url)
-        query = urlencode({"last_seq": self._inbound.last_seq, "resume_token": token})
-        joined = f"{parts.query}&{query}" if parts.query else query
-        return urlunsplit(parts._replace(query=joined))
+        return connect_url(
+            self.url,
+            last_seq=self._inbound.last_seq,
+            resume_token=self._inbound.resume_token,
+            client_stream=self._stream,
+        )
 
     # --- Tools ------------------------------------------------------------------
 

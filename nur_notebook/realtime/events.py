@@ -72,6 +72,8 @@ class ConnectionResumed(EventBase):
 
     replayed: int
     last_seq: int
+    #: The last client event the server had applied (None: a server that does not ack).
+    client_seq: int | None = None
     seq: int = 0
     type: Literal["connection.resumed"] = "connection.resumed"
 

@@ -4,7 +4,8 @@
 them with the protocol codec, drops events already seen (a resume replays from the last
 ``seq`` the client processed, and the server may overlap), remembers the resume token and
 the output sample rate, renames ``session.resumed`` to ``connection.resumed``, and drops
-output audio of a response that a newer one has replaced.
+output audio of a response that a newer one has replaced. ``ack`` events pass through:
+the connection consumes them (``pending.py``).
 
     >>> inbound = Inbound()
     >>> [e.type for e in inbound.text('{"type": "pong", "seq": 1}')]
@@ -77,8 +78,11 @@ class Inbound:
                 self._read_rate(session)
             case SessionUpdated(session=session):
                 self._read_rate(session)
-            case SessionResumed(last_seq=last_seq, replayed=replayed, seq=seq):
-                return [ConnectionResumed(replayed=replayed, last_seq=last_seq, seq=seq)]
+            case SessionResumed(last_seq=last_seq, replayed=replayed, client_seq=acked, seq=seq):
+                resumed = ConnectionResumed(
+                    replayed=replayed, last_seq=last_seq, client_seq=acked, seq=seq
+                )
+                return [resumed]
             case ResponseStarted(generation=generation):
                 self.newest_generation = generation
             case SessionEnded():

@@ -28,8 +28,10 @@ class Socket(Protocol):
 class Connection:
     """A socket plus its outbox and writer task."""
 
-    def __init__(self, socket: Socket) -> None:
+    def __init__(self, socket: Socket, *, client_stream: str | None = None) -> None:
         self.socket = socket
+        #: The client's event stream (``client_stream`` on the URL): see ``acks.py``.
+        self.client_stream = client_stream
         self._outbox: asyncio.Queue[str | bytes | tuple[int, str]] = asyncio.Queue()
         self._writer = asyncio.get_running_loop().create_task(self._write())
         self.closed = asyncio.Event()

@@ -4,6 +4,10 @@ The handshake is accepted first and refused with a close code (so every client s
 the code, not an HTTP error): 4001 bad key, 4004 no such session for this key, 4010
 ended or expired, 4011 resume rejected. Then frames go to the session's runtime until
 either side closes. One connection per session: the runtime closes an older one (4009).
+``client_stream`` names the client's numbered event stream (see ``acks.py``).
+
+A hostile frame costs one log line: a text frame that is not UTF-8 is refused by the ASGI
+server's WebSocket layer (close 1007), whose log record of it is cut to one line here.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
 from nur_notebook.protocol.events import encode_event
 from nur_notebook.server.api_error import not_found
 from nur_notebook.server.auth import CurrentAccount, authenticate_bearer
+from nur_notebook.server.realtime.acks import check_stream
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.hub import SessionHub
 from nur_notebook.server.realtime.runtime import SessionRuntime
@@ -30,6 +35,8 @@ router = APIRouter(tags=["sessions"])
 
 #: Largest frame of any kind (transport limit); larger ones close the socket with 1009.
 MAX_FRAME_BYTES = 1_048_576
+#: Close code for a connect URL the server refuses to read (a malformed ``client_stream``).
+POLICY_VIOLATION = 1008
 
 
 def hub_of(app: Any) -> SessionHub:
@@ -78,7 +85,13 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
         error = ev.Error(code=ErrorCode.ENGINES_UNAVAILABLE, message=message, fatal=True)
         await websocket.send_text(encode_event(error))
         return await _refuse(websocket, CloseCode.INTERNAL_ERROR, "engines unavailable")
-    conn = Connection(websocket)
+    try:
+        stream = check_stream(websocket.query_params.get("client_stream"))
+    except ProtocolError as exc:
+        error = ev.Error(code=exc.code, message=exc.message, fatal=True)
+        await websocket.send_text(encode_event(error))
+        return await _refuse(websocket, POLICY_VIOLATION, exc.message)
+    conn = Connection(websocket, client_stream=stream)
     try:
         last_seq, token = _resume_params(websocket)
         runtime = await hub.runtime_for(record, agent)
@@ -138,3 +151,23 @@ async def session_transcript(
     body["status"] = record.status
     body["agent_id"] = record.agent_id
     return body
+
+
+class _OneLineForBadText(logging.Filter):
+    """The ASGI server logs a text frame that is not UTF-8 with a whole traceback: one
+    client could fill a disk that way. Keep one line (the socket is closed with 1007)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Invalid UTF-8 sequence"):
+            record.msg = "refused a session text frame that is not UTF-8 (closed with 1007)"
+            record.args = ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_hostile_frames() -> None:
+    """Install the one-line filter on the ASGI server's error log (once per process)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _OneLineForBadText) for f in logger.filters):
+        logger.addFilter(_OneLineForBadText())

@@ -128,10 +128,15 @@ class SessionMachine:
 
     def _attached(self, item: io.Attached) -> list[io.Command]:
         out: list[io.Command] = []
+        acked = item.client_seq
         if item.last_seq is not None:
-            out.append(io.Emit(ev.SessionResumed(last_seq=item.last_seq, replayed=item.replayed)))
+            resumed = ev.SessionResumed(
+                last_seq=item.last_seq, replayed=item.replayed, client_seq=acked
+            )
+            out.append(io.Emit(resumed))
         else:
-            created = ev.SessionCreated(session=self._describe(), resume_token=item.resume_token)
+            session, token = self._describe(), item.resume_token
+            created = ev.SessionCreated(session=session, resume_token=token, client_seq=acked)
             out.append(io.Emit(created))
             if self.turns_used == 0:
                 out.append(io.PrepareBrain())

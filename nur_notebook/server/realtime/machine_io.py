@@ -44,11 +44,13 @@ class Started(Input):
 
 @dataclass(frozen=True)
 class Attached(Input):
-    """A connection became live; ``last_seq`` set when it resumed (``replayed`` events)."""
+    """A connection became live; ``last_seq`` set when it resumed (``replayed`` events);
+    ``client_seq``: the last event of its client stream applied (see ``acks.py``)."""
 
     resume_token: str
     last_seq: int | None = None
     replayed: int = 0
+    client_seq: int | None = None
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nur_notebook.protocol.errors import CloseCode, ErrorCode, ProtocolError
-from nur_notebook.protocol.events import decode_client_event
+from nur_notebook.protocol.events import Ack, decode_client_event, encode_event
 from nur_notebook.protocol.frames import FrameKind, decode_frame
 from nur_notebook.protocol.replay import ReplayLog
 from nur_notebook.server.pipeline.base import Float32Audio, Message
 from nur_notebook.server.pipeline.registry import Engines
 from nur_notebook.server.realtime import machine_io as io
+from nur_notebook.server.realtime.acks import ClientAcks, seq_of
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.limits import FloodGuard
@@ -78,6 +79,8 @@ class SessionRuntime:
         self.listener = Listener(
             engines.new_vad(), self.machine.settings.turn_detection, pause_ms=options.speculate_ms
         )
+        stream, applied = store.load_acks(info.session_id)
+        self.acks = ClientAcks(stream=stream, applied=applied)
         self._events = FloodGuard(options.event_limit, what="events", strikes=options.flood_strikes)
         self._audio = FloodGuard(
             options.audio_limit, what="audio frames", strikes=options.flood_strikes
@@ -114,8 +117,12 @@ class SessionRuntime:
     ) -> None:
         """Make ``conn`` the live connection (replacing any other); replay on resume."""
         replay = self.out.connect(conn, last_seq=last_seq, token=resume_token)
+        acked = self.acks.connect(conn.client_stream)
         token = self.log.resume_token
-        await self.feed(io.Attached(resume_token=token, last_seq=last_seq, replayed=len(replay)))
+        attached = io.Attached(
+            resume_token=token, last_seq=last_seq, replayed=len(replay), client_seq=acked
+        )
+        await self.feed(attached)
 
     def detach(self, conn: Connection) -> None:
         self.out.disconnect(conn)
@@ -141,12 +148,20 @@ class SessionRuntime:
         """One text frame from the client: decoded here, then into the machine."""
         if self.ended or not await self._admitted(self._events):
             return
+        seq: int | None = None
         try:
             event = decode_client_event(raw)
+            seq = event.seq
+            if self.acks.accept(seq):  # False: a client's resend of an event applied before
+                self._store.save_acks(self.info.session_id, self.acks.state())
+                await self.feed(io.ClientEventIn(event))
         except ProtocolError as exc:
+            seq = seq_of(raw)
+            if self.acks.settle(seq):
+                self._store.save_acks(self.info.session_id, self.acks.state())
             await self.error(exc)
-            return
-        await self.feed(io.ClientEventIn(event))
+        if seq is not None and self.out.conn is not None:
+            self.out.conn.send_text(encode_event(Ack(client_seq=self.acks.applied)))
 
     async def on_bytes(self, raw: bytes) -> None:
         """One binary frame (user audio) from the client."""

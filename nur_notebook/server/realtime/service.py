@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from nur_notebook.server.config import ServerConfig
 from nur_notebook.server.pipeline.registry import EngineOptions, Engines, load_engines
-from nur_notebook.server.realtime.endpoint import router
+from nur_notebook.server.realtime.endpoint import quiet_hostile_frames, router
 from nur_notebook.server.realtime.engines import EngineHost, Loader
 from nur_notebook.server.realtime.hub import SessionHub
 from nur_notebook.server.realtime.profile import RuntimeOptions
@@ -62,6 +62,7 @@ def install(app: FastAPI) -> None:
     host = EngineHost(engine_loader(config))
     hub = SessionHub(store=app.state.store, host=host, options=runtime_options(config))
     app.include_router(router)
+    quiet_hostile_frames()  # a text frame that is not UTF-8 costs one log line
     app.state.realtime = hub
     app.state.hooks.on_session_ended.append(hub.on_session_ended)
     app.state.hooks.on_session_created.append(hub.on_session_created)

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS rt_session_state (
     session_id TEXT PRIMARY KEY, resume_token TEXT NOT NULL, turns_used INTEGER NOT NULL,
     greeted INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rt_client_acks (
+    session_id TEXT PRIMARY KEY, stream TEXT, applied INTEGER NOT NULL
+);
 """
 
 
@@ -142,7 +145,20 @@ class TranscriptStore:
             (session_id, resume_token, turns_used, int(greeted)),
         )
 
+    def save_acks(self, session_id: str, state: tuple[str | None, int]) -> None:
+        """File the client stream and the last client ``seq`` applied (see ``acks.py``)."""
+        self._write("INSERT OR REPLACE INTO rt_client_acks VALUES (?, ?, ?)", (session_id, *state))
+
     # --- reading ------------------------------------------------------------------------
+
+    def load_acks(self, session_id: str) -> tuple[str | None, int]:
+        """``(stream, applied)`` as last filed; ``(None, 0)`` for a session not seen."""
+        rows = self._rows(
+            "SELECT stream, applied FROM rt_client_acks WHERE session_id = ?", (session_id,)
+        )
+        if not rows:
+            return None, 0
+        return rows[0]["stream"], int(rows[0]["applied"])
 
     def load_state(self, session_id: str) -> tuple[str, int, bool] | None:
         """``(resume_token, turns_used, greeted)`` of a session seen before, or None."""
