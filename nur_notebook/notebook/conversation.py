@@ -230,11 +230,13 @@ class Conversation:
     def _settled(self) -> bool:
         if self._sending and not self._state.ended:
             return False
-        return self._state.answered(inputs=self._inputs, greeting=self._expect_greeting)
+        return self._state.complete(inputs=self._inputs, greeting=self._expect_greeting)
 
     def wait(self, timeout: float = DEFAULT_WAIT_TIMEOUT) -> dict[str, Any] | None:
-        """Block until the agent has answered every turn sent so far (or the session
-        ended); returns the agent's last transcript entry. Raises ``TimeoutError``."""
+        """Block until every turn sent so far is complete (or the session ended): the
+        agent's answer is done and the turn's ``metrics.turn`` has arrived, so
+        ``transcript``, ``tool_calls`` and ``metrics`` all include it. Returns the agent's
+        last transcript entry; raises ``TimeoutError``."""
         with self._cond:
             if not self._cond.wait_for(self._settled, timeout=timeout):
                 raise ConversationTimeoutError(

@@ -57,6 +57,7 @@ class ConversationState:
     responses_started: int = 0
     responses_done: int = 0
     last_done_turn: int = -1
+    last_metrics_turn: int = -1
     #: User turns transcribed so far.
     user_turns: int = 0
     last_seq: int = 0
@@ -133,6 +134,18 @@ class ConversationState:
             (e["turn"] for e in self.transcript if e["role"] == "user"), default=-1
         )
         return not inputs or self.last_done_turn >= last_user_turn
+
+    def complete(self, *, inputs: int, greeting: bool) -> bool:
+        """``answered``, and the last user turn's ``metrics.turn`` (the server's last event
+        of a turn) has arrived too, so the metrics include it. True once ended."""
+        if not self.answered(inputs=inputs, greeting=greeting):
+            return False
+        if self.ended or not inputs:
+            return True
+        last_user_turn = max(
+            (e["turn"] for e in self.transcript if e["role"] == "user"), default=-1
+        )
+        return self.last_metrics_turn >= last_user_turn
 
     def _set_status(self, status: Status) -> set[Field]:
         if self.status == status or self.ended:
@@ -225,6 +238,7 @@ class ConversationState:
         row.update({key: event.get(key) for key in METRIC_KEYS})
         row["agent_version"] = self.agent_version
         self.metrics.append(row)
+        self.last_metrics_turn = max(self.last_metrics_turn, row["turn"])
         return {"metrics"}
 
     def _error(self, event: dict[str, Any]) -> set[Field]:

@@ -233,3 +233,15 @@ def test_answered_waits_for_the_greeting_and_every_turn_sent() -> None:
     assert not state.answered(inputs=2, greeting=True)  # a second turn is still unheard
     state.apply({"type": "session.ended", "seq": 99, "reason": "max_turns"}, now=0)
     assert state.answered(inputs=2, greeting=True)  # nothing more will come
+
+
+def test_a_turn_is_complete_only_with_its_metrics() -> None:
+    state = ConversationState()
+    feed(state, TOOL_TURN[:12])  # the greeting and turn 1, up to its response.done
+    assert state.answered(inputs=1, greeting=True)
+    assert not state.complete(inputs=1, greeting=True)  # metrics.turn of turn 1 not yet here
+    feed(state, TOOL_TURN[12:])
+    assert state.metrics[-1]["turn"] == 1
+    assert state.complete(inputs=1, greeting=True)
+    assert state.complete(inputs=0, greeting=True)
+    assert not state.complete(inputs=2, greeting=True)
