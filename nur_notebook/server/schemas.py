@@ -4,7 +4,8 @@ Request models forbid unknown fields and take JSON types strictly (``"30"`` is n
 integer); a string UTF-8 cannot store (a lone surrogate such as ``"\\ud800"``) is rejected
 with an ``ApiError`` that names it, raised straight through pydantic. Checks that need the
 server's catalog (voice, language) or cross-field rules (duplicate tool names) live in the
-routes, so their errors name the exact parameter.
+routes, so their errors name the exact parameter; the OpenAPI document states them too
+(``enum``, ``pattern``, ``propertyNames``), so it says what the server really accepts.
 """
 
 from __future__ import annotations
@@ -23,9 +24,28 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from nur_notebook.server.api_error import invalid
+from nur_notebook.server.pipeline.voices import SUPPORTED_LANGUAGES, VOICES
+
+VOICE_IDS = tuple(voice.voice_id for voice in VOICES)
 
 MAX_TOOLS = 64
 MAX_METADATA_KEYS = 50
+#: A string with a character ``str.strip`` keeps, as a JSON Schema (ECMA-262) pattern: its
+#: ``\s`` lacks some of Python's whitespace, added here by hand.
+NOT_BLANK_PATTERN = r"[^\s\x1c-\x1f\x85]"
+#: What ``_scalar_metadata`` accepts, for the OpenAPI document.
+METADATA_SCHEMA: dict[str, Any] = {
+    "maxProperties": MAX_METADATA_KEYS,
+    "propertyNames": {"minLength": 1, "maxLength": 64},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string", "maxLength": 500},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "null"},
+        ]
+    },
+}
 
 
 def _not_blank(value: str) -> str:
@@ -49,7 +69,11 @@ def _scalar_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-NonBlank = Annotated[StrictStr, AfterValidator(_not_blank)]
+NonBlank = Annotated[
+    StrictStr,
+    AfterValidator(_not_blank),
+    Field(json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+]
 ToolName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
 ParamName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 JsonType = Literal["string", "number", "integer", "boolean", "object", "array"]
@@ -121,9 +145,11 @@ class AgentCreate(_Body):
     """Body of ``POST /v1/agents/create``."""
 
     name: Annotated[NonBlank, Field(max_length=200)]
-    voice_id: NonBlank
+    voice_id: Annotated[NonBlank, Field(json_schema_extra={"enum": list(VOICE_IDS)})]
     system_prompt: Annotated[NonBlank, Field(max_length=100_000)]
-    language: StrictStr = "en"
+    language: Annotated[StrictStr, Field(json_schema_extra={"enum": list(SUPPORTED_LANGUAGES)})] = (
+        "en"
+    )
     tools: Annotated[list[ToolDefinition], Field(max_length=MAX_TOOLS)] | None = None
     max_turns: Annotated[int, Field(strict=True, ge=1, le=1000)] = 50
 
@@ -134,7 +160,14 @@ class SessionCreate(_Body):
     agent_id: StrictStr | None = Field(
         default=None, description="Optional; must equal the agent id in the path if given."
     )
-    metadata: Annotated[dict[str, Any], AfterValidator(_scalar_metadata)] | None = None
+    metadata: (
+        Annotated[
+            dict[str, Any],
+            AfterValidator(_scalar_metadata),
+            Field(json_schema_extra=METADATA_SCHEMA),
+        ]
+        | None
+    ) = None
     initial_message: Annotated[NonBlank, Field(max_length=4000)] | None = None
 
 
@@ -196,6 +229,43 @@ class VoiceList(BaseModel):
     """Answer to ``GET /v1/voices``."""
 
     data: list[Voice]
+
+
+class TranscriptEntry(BaseModel):
+    """One line of a session's transcript."""
+
+    seq: int
+    turn: int
+    role: Literal["user", "agent"]
+    text: str
+    interrupted: bool
+    response_id: str | None
+    created_at: str
+
+
+class TranscriptToolCall(BaseModel):
+    """One tool call of a session (``output`` and the rest are null until it completes)."""
+
+    call_id: str
+    turn: int
+    name: str
+    arguments: dict[str, Any]
+    output: Any = None
+    is_error: bool | None
+    duration_ms: float | None
+    created_at: str
+
+
+class SessionTranscript(BaseModel):
+    """Answer to ``GET /v1/sessions/{session_id}/transcript`` (a local extension)."""
+
+    object: Literal["session.transcript"]
+    session_id: str
+    agent_id: str
+    status: Literal["active", "ended", "expired"]
+    entries: list[TranscriptEntry]
+    tool_calls: list[TranscriptToolCall]
+    metrics: list[dict[str, Any]] = Field(description="Per-turn latencies in ms (null: not run)")
 
 
 class ErrorDetail(BaseModel):

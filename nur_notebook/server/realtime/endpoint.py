@@ -28,6 +28,8 @@ from nur_notebook.server.realtime.acks import check_stream
 from nur_notebook.server.realtime.connection import Connection
 from nur_notebook.server.realtime.hub import SessionHub
 from nur_notebook.server.realtime.runtime import SessionRuntime
+from nur_notebook.server.routes.common import ERROR_RESPONSES
+from nur_notebook.server.schemas import SessionTranscript
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +140,13 @@ async def _pump(websocket: WebSocket, runtime: SessionRuntime, conn: Connection)
             return
 
 
-@router.get("/v1/sessions/{session_id}/transcript", summary="Get Session Transcript")
-async def session_transcript(
-    session_id: str, account: CurrentAccount, request: Request
-) -> dict[str, Any]:
+@router.get(
+    "/v1/sessions/{session_id}/transcript",
+    summary="Get Session Transcript",
+    response_model=SessionTranscript,
+    responses=ERROR_RESPONSES,
+)
+async def session_transcript(session_id: str, account: CurrentAccount, request: Request) -> Any:
     """The session's transcript entries, tool calls and per-turn metrics (local extension)."""
     hub = hub_of(request.app)
     record = hub.store.get_session(session_id, account_id=account.account_id)

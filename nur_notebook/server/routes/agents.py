@@ -17,6 +17,9 @@ from nur_notebook.server.store import AgentRecord
 
 log = logging.getLogger(__name__)
 
+#: Largest ``offset`` (SQLite's largest integer; a larger one is a 400, not a 500).
+MAX_OFFSET = 2**63 - 1
+
 router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=ERROR_RESPONSES)
 
 
@@ -93,7 +96,7 @@ async def list_agents(
     account: CurrentAccount,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100, description="Defaults to 20, max 100")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Number of agents to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Number of agents to skip")] = 0,
 ) -> Any:
     """A page of the account's agents, newest first."""
     records, total = store_of(request).list_agents(account.account_id, limit=limit, offset=offset)
