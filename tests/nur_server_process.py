@@ -14,9 +14,9 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 #: The tool the session tests' support agents are given.
 LOOKUP_ORDER = {
@@ -32,6 +32,8 @@ class ServerProcess:
     api_key: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    #: Events of a first session connection made right after start-up (``wait_engines``).
+    probe_events: list[Any] = field(default_factory=list)
 
 
 S = TypeVar("S", bound=ServerProcess)
@@ -99,3 +101,35 @@ def serving(server: S) -> Iterator[S]:
         yield server
     finally:
         stop_server_process(server.process)
+
+
+def wait_engines(server: ServerProcess, *, timeout: float = 300) -> None:
+    """Open a session at once and read until ``session.created`` (the engines are loaded);
+    the events seen are kept in ``probe_events`` (``session.loading`` first, when cold)."""
+    import asyncio
+
+    import httpx
+    from websockets.asyncio.client import connect
+
+    from nur_notebook.protocol.events import decode_server_event
+
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    agent = httpx.post(
+        f"{server.base_url}/v1/agents/create",
+        headers=headers,
+        json={"name": "probe", "voice_id": "joe", "system_prompt": "Say hi."},
+    ).raise_for_status()
+    session = httpx.post(
+        f"{server.base_url}/v1/agents/{agent.json()['id']}/sessions", headers=headers, json={}
+    ).raise_for_status()
+
+    async def probe() -> None:
+        url = session.json()["websocket_url"]
+        async with asyncio.timeout(timeout), connect(url, additional_headers=headers) as ws:
+            async for message in ws:
+                event = decode_server_event(message)
+                server.probe_events.append(event)
+                if event.type == "session.created":
+                    return
+
+    asyncio.run(probe())

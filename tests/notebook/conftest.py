@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from notebook_server import RunningServer
+from nur_server_process import ServerProcess
 
 from nur_notebook.notebook.local_server import DATA_DIR_ENV
 
@@ -20,11 +21,10 @@ def nur_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
 
 
 @pytest.fixture(scope="session")
-def engines_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The real local server with its offline speech and language engines."""
-    server = RunningServer(tmp_path_factory.mktemp("nur-engines"), engines=True)
-    yield server
-    server.stop()
+def engines_server(engines_process: ServerProcess) -> RunningServer:
+    """The real local server with its offline speech and language engines (the suite's
+    shared one)."""
+    return RunningServer.of(engines_process)
 
 
 @pytest.fixture

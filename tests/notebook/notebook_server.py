@@ -9,15 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from nur_server_process import start_server_process, stop_server_process
+from nur_server_process import ServerProcess, start_server_process, stop_server_process
 
 
 class RunningServer:
     """A ``python -m nur_notebook.server`` process with its own data dir."""
 
     def __init__(self, data_dir: Path, *, engines: bool) -> None:
-        started = start_server_process(data_dir, *(() if engines else ("--no-engines",)))
-        self.data_dir = data_dir
+        self._take(start_server_process(data_dir, *(() if engines else ("--no-engines",))))
+
+    @classmethod
+    def of(cls, started: ServerProcess) -> RunningServer:
+        """A view of a server started elsewhere (its owner stops it)."""
+        server = cls.__new__(cls)
+        server._take(started)
+        return server
+
+    def _take(self, started: ServerProcess) -> None:
+        self.data_dir = started.data_dir
         self.process = started.process
         self.base_url = started.base_url
         self.api_key = started.api_key

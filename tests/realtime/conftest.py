@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from nur_server_process import serving
+from nur_server_process import ServerProcess, serving
 from session_server import Server, _start
 
 from nur_notebook.client import AsyncNurClient
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The local server with every engine loaded."""
-    with serving(_start(tmp_path_factory.mktemp("nur-realtime"))) as running:
-        yield running
+def server(engines_process: ServerProcess) -> Server:
+    """The local server with every engine loaded (the suite's shared one)."""
+    started = engines_process
+    return Server(started.base_url, started.api_key, started.data_dir, started.process)
 
 
 @pytest.fixture(scope="session")

@@ -10,18 +10,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import LocalServer, start_server, wait_engines
-from nur_server_process import serving
+from live_server import LocalServer
+from nur_server_process import ServerProcess
 
 from nur_notebook.server.realtime.transcripts import TranscriptStore
 from nur_notebook.server.store import Store
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    with serving(start_server(tmp_path_factory.mktemp("nur-server"))) as running:
-        wait_engines(running)
-        yield running
+def server(engines_process: ServerProcess) -> LocalServer:
+    """The suite's shared server with its engines; ``probe_events`` are of its first
+    session, opened right after start-up."""
+    started = engines_process
+    return LocalServer(
+        started.base_url,
+        started.api_key,
+        started.data_dir,
+        started.process,
+        probe_events=started.probe_events,
+    )
 
 
 @pytest.fixture
