@@ -52,20 +52,28 @@ export class Mic {
 
   /** Open the microphone; rejects with the browser's DOMException when it cannot. */
   async start() {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: {
-        channelCount: 1,
-        echoCancellation: true,
-        noiseSuppression: true,
-        autoGainControl: true,
-      },
-    });
+    // The capture graph is ready before the device opens: a worklet compiled after it
+    // (hundreds of ms on a slow or cold machine) would clip the user's first words.
     const ctx = new AudioContext({ latencyHint: "interactive" });
-    const url = blobUrl(captureSource);
+    let stream;
     try {
-      await ctx.audioWorklet.addModule(url);
-    } finally {
-      URL.revokeObjectURL(url);
+      const url = blobUrl(captureSource);
+      try {
+        await ctx.audioWorklet.addModule(url);
+      } finally {
+        URL.revokeObjectURL(url);
+      }
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: {
+          channelCount: 1,
+          echoCancellation: true,
+          noiseSuppression: true,
+          autoGainControl: true,
+        },
+      });
+    } catch (err) {
+      await ctx.close();
+      throw err;
     }
     const source = ctx.createMediaStreamSource(stream);
     const node = new AudioWorkletNode(ctx, "nur-capture", {
