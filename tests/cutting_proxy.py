@@ -29,18 +29,35 @@ class _Pipe:
     """One direction of one link: read, hold for ``latency``, write."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        latency: float,
+        *,
+        on_frame: asyncio.Event | None = None,
     ) -> None:
         self.reader, self.writer, self.latency = reader, writer, latency
         self.held: deque[tuple[float, bytes]] = deque()
         self.arrived = asyncio.Event()
+        self._on_frame = on_frame
+        self._head = b""
 
     async def read(self) -> None:
         while data := await self.reader.read(65_536):
             self.held.append((time.monotonic() + self.latency, data))
             self.arrived.set()
+            self._look_for_frame(data)
         self.held.append((time.monotonic() + self.latency, b""))  # EOF, in order
         self.arrived.set()
+
+    def _look_for_frame(self, data: bytes) -> None:
+        """Set ``on_frame`` once a byte follows the HTTP upgrade response (a first frame)."""
+        if self._on_frame is None or self._on_frame.is_set():
+            return
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end >= 0 and len(self._head) > end + 4:
+            self._on_frame.set()
 
     async def write(self) -> None:
         while True:
@@ -65,8 +82,13 @@ async def _quiet(step: Coroutine[Any, Any, None]) -> None:
 
 
 class _Link:
-    def __init__(self, tasks: list[asyncio.Task[None]], writers: list[asyncio.StreamWriter]):
-        self.tasks, self.writers = tasks, writers
+    def __init__(
+        self,
+        tasks: list[asyncio.Task[None]],
+        writers: list[asyncio.StreamWriter],
+        greeted: asyncio.Event,
+    ) -> None:
+        self.tasks, self.writers, self.greeted = tasks, writers, greeted
 
     def abort(self) -> None:
         for task in self.tasks:
@@ -115,6 +137,18 @@ class CuttingProxy:
             self._linked.clear()
             await self._linked.wait()
 
+    async def greeted(self) -> None:
+        """Wait until an open link has carried the server's first WebSocket frame (for a
+        session: ``session.created``, or the replay and ``session.resumed``), plus the
+        latency, so the client has it too."""
+        while True:
+            await self.linked()
+            link = self._links[-1]
+            await link.greeted.wait()
+            if not all(task.done() for task in link.tasks):
+                await asyncio.sleep(self.latency)
+                return
+
     async def cut(self) -> int:
         """Abort every open link, losing what is in flight; returns how many were cut."""
         cut = 0
@@ -133,9 +167,13 @@ class CuttingProxy:
         except OSError:
             writer.transport.abort()
             return
-        pipes = [_Pipe(reader, up_writer, self.latency), _Pipe(up_reader, writer, self.latency)]
+        greeted = asyncio.Event()
+        pipes = [
+            _Pipe(reader, up_writer, self.latency),
+            _Pipe(up_reader, writer, self.latency, on_frame=greeted),
+        ]
         tasks = [asyncio.create_task(_quiet(step())) for p in pipes for step in (p.read, p.write)]
-        self._links.append(_Link(tasks, [writer, up_writer]))
+        self._links.append(_Link(tasks, [writer, up_writer], greeted))
         self._links = [link for link in self._links if not all(t.done() for t in link.tasks)]
         self._linked.set()
 
@@ -148,8 +186,8 @@ def port_of(base_url: str) -> int:
 async def cut_while_answering(proxy: CuttingProxy, rng: random.Random, *, cuts: int) -> None:
     """Cut the link ``cuts`` times, each a random moment after it came back."""
     for _ in range(cuts):
-        await proxy.linked()
-        await asyncio.sleep(rng.uniform(0.15, 0.6))
+        await proxy.greeted()  # never mid-handshake: each reconnect gets a session back
+        await asyncio.sleep(rng.uniform(0.05, 0.5))
         await proxy.cut()
 
 
