@@ -1,5 +1,8 @@
 """The session connection for plain scripts: blocking methods and a plain iterator.
 
+It delivers client events as the async connection does: numbered, kept until the server
+acknowledges them, and sent again after a reconnect (``resend=False`` turns that off).
+
 ``SessionConnection`` runs an ``AsyncSessionConnection`` on an asyncio loop in a daemon
 thread of its own, so a script without ``async`` can talk to an agent:
 
@@ -163,6 +166,11 @@ class SessionConnection:
     @property
     def output_sample_rate(self) -> int:
         return self._require().output_sample_rate
+
+    @property
+    def unacknowledged(self) -> int:
+        """Client events sent but not yet acknowledged (sent again after a reconnect)."""
+        return self._require().unacknowledged
 
     @property
     def async_connection(self) -> AsyncSessionConnection:

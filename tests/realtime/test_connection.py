@@ -251,6 +251,8 @@ def test_the_blocking_variant_for_scripts(server: Server) -> None:
                     break
             # The connection reads ahead of the iterator (it answers tools meanwhile).
             assert conn.last_seq >= max(e.seq for e in events)
+            # The typed turn and the tool's result were both acknowledged by the server.
+            assert conn.unacknowledged == 0
         # Closed: what was read ahead is still delivered, then the iterator ends.
         rest = list(conn)
         assert all(e.seq > events[-1].seq for e in rest if e.seq)

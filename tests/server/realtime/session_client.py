@@ -51,7 +51,8 @@ class SessionClient:
     ) -> SessionClient:
         url = ws_url
         if last_seq is not None:
-            url += f"?last_seq={last_seq}&resume_token={resume_token}"
+            url += "&" if "?" in url else "?"
+            url += f"last_seq={last_seq}&resume_token={resume_token}"
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         ws = await websockets.connect(url, additional_headers=headers, max_size=2**22)
         return cls(ws)

@@ -19,9 +19,11 @@ async def test_a_client_resumes_after_the_server_restarts(tmp_path: Path) -> Non
         await asyncio.to_thread(wait_engines, first_run)
         agent = first_run.create_agent(tools=[], name="Keeper")
         session = first_run.create_session(agent["id"])
-        before = await SessionClient.connect(session["websocket_url"], first_run.key)
+        stream_url = session["websocket_url"] + "?client_stream=cs_restart"
+        before = await SessionClient.connect(stream_url, first_run.key)
         created = await before.wait_for("session.created")
-        await before.send({"type": "input.text", "text": "Hello, my name is Ada."})
+        hello = {"type": "input.text", "text": "Hello, my name is Ada.", "seq": 1}
+        await before.send(hello)
         await before.wait_for("response.done", within=300)
         # The client saw everything up to the user's words; the rest it will miss.
         heard = before.of_type("transcript.user.final")[0]
@@ -35,11 +37,15 @@ async def test_a_client_resumes_after_the_server_restarts(tmp_path: Path) -> Non
     try:
         await asyncio.to_thread(wait_engines, second_run)
         after = await SessionClient.connect(
-            session["websocket_url"], second_run.key, last_seq=last_seq,
-            resume_token=created.resume_token,
+            stream_url, second_run.key, last_seq=last_seq, resume_token=created.resume_token,
         )  # fmt: skip
         resumed = await after.wait_for("session.resumed", within=120)
         assert resumed.last_seq == last_seq
+        # The restarted server knows the client's first event was applied: a resend of it
+        # (a client that never saw the ack) is acknowledged again, not applied again.
+        assert resumed.client_seq == 1
+        await after.send(hello)
+        assert (await after.wait_for("ack", within=30)).client_seq == 1
         missed = [e for e in after.events if e.seq < resumed.seq]
         assert [e.seq for e in missed] == list(range(last_seq + 1, resumed.seq))
         assert "transcript.agent.final" in [e.type for e in missed]
