@@ -187,7 +187,7 @@ async def cut_while_answering(proxy: CuttingProxy, rng: random.Random, *, cuts: 
     """Cut the link ``cuts`` times, each a random moment after it came back."""
     for _ in range(cuts):
         await proxy.greeted()  # never mid-handshake: each reconnect gets a session back
-        await asyncio.sleep(rng.uniform(0.05, 0.5))
+        await asyncio.sleep(rng.uniform(0.02, 0.3))
         await proxy.cut()
 
 

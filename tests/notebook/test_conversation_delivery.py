@@ -25,7 +25,7 @@ from nur_notebook.notebook.conversation import Conversation
 if TYPE_CHECKING:
     from notebook_server import RunningServer
 
-pytestmark = [pytest.mark.engines, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.engines, pytest.mark.timeout(1800)]
 
 ONE_WORD_PROMPT = "Answer every message with exactly one word, nothing else."
 CUTS = 100

@@ -22,7 +22,7 @@ from session_server import Server
 from nur_notebook.client import AsyncNurClient
 from nur_notebook.realtime import AsyncSessionConnection
 
-pytestmark = [pytest.mark.engines, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.engines, pytest.mark.timeout(1800)]
 
 #: Short answers keep 30-odd turns quick on a slow CPU.
 ONE_WORD_PROMPT = "Answer every message with exactly one word, nothing else."
