@@ -41,15 +41,15 @@ async def test_a_client_resumes_after_the_server_restarts(tmp_path: Path) -> Non
         )  # fmt: skip
         resumed = await after.wait_for("session.resumed", within=120)
         assert resumed.last_seq == last_seq
+        missed = [e for e in after.events if e.seq < resumed.seq]
+        assert [e.seq for e in missed] == list(range(last_seq + 1, resumed.seq))
+        assert "transcript.agent.final" in [e.type for e in missed]
+        assert "response.done" in [e.type for e in missed]
         # The restarted server knows the client's first event was applied: a resend of it
         # (a client that never saw the ack) is acknowledged again, not applied again.
         assert resumed.client_seq == 1
         await after.send(hello)
         assert (await after.wait_for("ack", within=30)).client_seq == 1
-        missed = [e for e in after.events if e.seq < resumed.seq]
-        assert [e.seq for e in missed] == list(range(last_seq + 1, resumed.seq))
-        assert "transcript.agent.final" in [e.type for e in missed]
-        assert "response.done" in [e.type for e in missed]
 
         # The conversation goes on where it was: the next turn, numbered after the first.
         await after.send({"type": "input.text", "text": "What is my name?"})
