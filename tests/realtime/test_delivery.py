@@ -65,7 +65,7 @@ async def test_a_hundred_cuts_lose_and_double_no_typed_turn(server: Server) -> N
         near_send = 0
         started = time.monotonic()
         async with proxied, proxied.agents.sessions.connect(session.session_id) as conn:
-            while proxy.cuts < CUTS:
+            while proxy.cuts < CUTS or near_send * 3 < CUTS:
                 text = f"Message {len(texts) + 1}: name a colour."
                 texts.append(text)
                 await conn.send_text(text)
