@@ -49,8 +49,12 @@ class STT(abc.ABC):
     name: str = "stt"
 
     @abc.abstractmethod
-    def transcribe(self, audio: Float32Audio, *, language: str) -> str:
-        """The text spoken in ``audio`` (16 kHz mono float32), normalised for the brain."""
+    def transcribe(self, audio: Float32Audio, *, language: str, hints: str | None = None) -> str:
+        """The text spoken in ``audio`` (16 kHz mono float32), normalised for the brain.
+
+        ``hints`` is text the speaker is likely to use (an agent's tool words), which an
+        engine may use to prime its decoder; engines without such a feature ignore it.
+        """
 
     def supports(self, language: str) -> bool:
         return language == "en"

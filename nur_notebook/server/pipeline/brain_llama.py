@@ -3,10 +3,13 @@
 One model per server, shared by every session through a :class:`BatchEngine`: replies of
 concurrent sessions decode together in one batch, and each session keeps its own
 sequence in the KV cache, so a turn evaluates only what is new since its last one (the
-system prompt and earlier turns stay cached even while other sessions talk). Each reply
-is constrained by a grammar compiled from :func:`decision_schema`, so the model can only
-say something or call one of the agent's tools with schema-valid arguments. The prompt
-is the chat rendered with the GGUF's own chat template.
+system prompt and earlier turns stay cached even while other sessions talk). The prompt
+is the chat rendered with the GGUF's own chat template, tools included, and the model
+answers in its own tool-call format (``reply_format="native"``, see ``tool_calls.py``):
+plain speech, or ``<tool_call>`` tags around one call. Each reply is constrained by a
+grammar, so the model can only speak or call one of the agent's tools with schema-valid
+arguments. ``reply_format="json"`` keeps the older ``{"say"}``/``{"tool"}`` envelope of
+``decision.py`` (measured on bench/tool_decisions.py: see docs/engines.md).
 
     >>> brain = LlamaBrain.load()  # doctest: +SKIP
     >>> for event in brain.respond(system_prompt="Be brief.", history=[...], tools=[],
@@ -19,20 +22,37 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from nur_notebook.server.pipeline import weights
-from nur_notebook.server.pipeline.base import Brain, BrainEvent, Message, ToolSpec
+from nur_notebook.server.pipeline.base import (
+    Brain,
+    BrainEvent,
+    Message,
+    ToolCallDecision,
+    ToolSpec,
+)
 from nur_notebook.server.pipeline.decision import (
     chat_messages,
     decision_schema,
     stream_decision,
+    without_unsaid_options,
 )
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
+from nur_notebook.server.pipeline.tool_calls import (
+    REPLY_ROOT,
+    call_schema,
+    native_chat,
+    native_grammar_rules,
+    stream_native,
+    tool_definitions,
+)
 
 #: Replies are spoken: a cap keeps a runaway generation from holding the model.
 MAX_REPLY_TOKENS = 200
+
+ReplyFormat = Literal["native", "json"]
 
 
 class LlamaBrain(Brain):
@@ -41,7 +61,12 @@ class LlamaBrain(Brain):
     name = "llama-cpp"
 
     def __init__(
-        self, engine: BatchEngine, *, model_name: str, max_tokens: int = MAX_REPLY_TOKENS
+        self,
+        engine: BatchEngine,
+        *,
+        model_name: str,
+        max_tokens: int = MAX_REPLY_TOKENS,
+        reply_format: ReplyFormat = "native",
     ) -> None:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -57,8 +82,10 @@ class LlamaBrain(Brain):
             template=template, eos_token=eos, bos_token=bos, add_generation_prompt=False
         )
         self._grammars: dict[str, tuple[str, str]] = {}
+        self._native_grammars: dict[str, tuple[str, str]] = {}
         self._max_tokens = max_tokens
         self.model_name = model_name
+        self.reply_format = reply_format
 
     @classmethod
     def load(
@@ -69,6 +96,7 @@ class LlamaBrain(Brain):
         n_threads: int = 2,
         slots: int = 4,
         prefix_cells: int = DEFAULT_PREFIX_CELLS,
+        reply_format: ReplyFormat = "native",
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once.
 
@@ -82,7 +110,7 @@ class LlamaBrain(Brain):
         engine = BatchEngine.load(
             str(path), slots=slots, n_ctx=n_ctx, n_threads=n_threads, prefix_cells=prefix_cells
         )
-        return cls(engine, model_name=path.name)
+        return cls(engine, model_name=path.name, reply_format=reply_format)
 
     @property
     def description(self) -> str:
@@ -96,7 +124,22 @@ class LlamaBrain(Brain):
     def close(self) -> None:
         self._engine.close()
 
+    def _native_grammar(self, tools: list[ToolSpec]) -> tuple[str, str]:
+        """Speech, or one call in ``<tool_call>`` tags (see tool_calls.py)."""
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        key = json.dumps(call_schema(tools)) if tools else ""
+        grammar = self._native_grammars.get(key)
+        if grammar is None:
+            call = LlamaGrammar.from_json_schema(key, verbose=False)._grammar if tools else None
+            grammar = (native_grammar_rules(call), REPLY_ROOT)
+            if len(self._native_grammars) > 64:  # many agents: keep the table bounded
+                self._native_grammars.clear()
+            self._native_grammars[key] = grammar
+        return grammar
+
     def _grammar(self, tools: list[ToolSpec]) -> tuple[str, str]:
+        """The JSON envelope's grammar (``reply_format="json"``)."""
         from llama_cpp.llama_grammar import LlamaGrammar
 
         key = json.dumps(decision_schema(tools))  # key order matters: it is the output order
@@ -109,24 +152,48 @@ class LlamaBrain(Brain):
             self._grammars[key] = grammar
         return grammar
 
-    def prompt_tokens(self, messages: list[dict[str, str]], *, reply: bool = True) -> list[int]:
+    def prompt_tokens(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        reply: bool = True,
+        tools: list[dict[str, Any]] | None = None,
+    ) -> list[int]:
         """The chat rendered by the model's template, as tokens (``reply``: ending where
-        the assistant's reply begins)."""
+        the assistant's reply begins; ``tools``: function definitions the template lists)."""
         formatter = self._format if reply else self._format_head
-        rendered = formatter(messages=messages)  # type: ignore[arg-type]
+        rendered = formatter(messages=messages, tools=tools or None)  # type: ignore[arg-type]
         tokens: list[int] = self._engine.model.tokenize(
             rendered.prompt.encode(), add_bos=not rendered.added_special, special=True
         )
         return tokens
 
+    def _chat(
+        self, *, system_prompt: str, history: list[Message], tools: list[ToolSpec], language: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+        if self.reply_format == "json":
+            messages = chat_messages(
+                system_prompt=system_prompt, history=history, tools=tools, language=language
+            )
+            return list(messages), None
+        messages = native_chat(
+            system_prompt=system_prompt, history=history, tools=tools, language=language
+        )
+        return messages, tool_definitions(tools)
+
+    def head_tokens(self, *, system_prompt: str, tools: list[ToolSpec], language: str) -> list[int]:
+        """The fixed start of every prompt of an agent: its system message and tools."""
+        messages, definitions = self._chat(
+            system_prompt=system_prompt, history=[], tools=tools, language=language
+        )
+        return self.prompt_tokens(messages, reply=False, tools=definitions)
+
     def prepare(
         self, *, system_prompt: str, tools: list[ToolSpec], language: str, session: str
     ) -> None:
         """Evaluate the session's system message now, so its first reply starts sooner."""
-        messages = chat_messages(
-            system_prompt=system_prompt, history=[], tools=tools, language=language
-        )
-        self._engine.warm(self.prompt_tokens(messages, reply=False), key=session)
+        head = self.head_tokens(system_prompt=system_prompt, tools=tools, language=language)
+        self._engine.warm(head, key=session)
 
     def respond(
         self,
@@ -138,17 +205,29 @@ class LlamaBrain(Brain):
         session: str | None = None,
         allow_tools: bool = True,
     ) -> Iterator[BrainEvent]:
-        messages = chat_messages(
+        messages, definitions = self._chat(
             system_prompt=system_prompt, history=history, tools=tools, language=language
         )
+        callable_tools = tools if allow_tools else []
+        native = self.reply_format == "native"
         pieces = self._engine.generate(
-            self.prompt_tokens(messages),
+            self.prompt_tokens(messages, tools=definitions),
             key=session,
-            grammar=self._grammar(tools if allow_tools else []),
+            grammar=self._native_grammar(callable_tools)
+            if native
+            else self._grammar(callable_tools),
             max_tokens=self._max_tokens,
         )
         try:
-            yield from stream_decision(pieces, tools if allow_tools else [])
+            events = (
+                stream_native(pieces, callable_tools)
+                if native
+                else stream_decision(pieces, callable_tools)
+            )
+            for event in events:
+                if isinstance(event, ToolCallDecision):
+                    event = without_unsaid_options(event, tools=tools, history=history)
+                yield event
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here
 

@@ -18,6 +18,7 @@ reply at the end.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,7 @@ from nur_notebook.server.pipeline.base import (
     ToolCallDecision,
     ToolSpec,
 )
+from nur_notebook.server.pipeline.text import digits_in_words, normalize_digits, spoken_code
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
@@ -162,11 +164,15 @@ def parse_decision(text: str, tools: list[ToolSpec]) -> str | ToolCallDecision:
         raise DecisionError("the reply is not a JSON object")
     if isinstance(value.get("say"), str) and "tool" not in value:
         return str(value["say"])
+    return validated_call(value.get("tool"), value.get("arguments", {}), tools)
+
+
+def validated_call(name: object, arguments: object, tools: list[ToolSpec]) -> ToolCallDecision:
+    """A call of a defined tool with its required arguments and no others, its string
+    values normalised (:func:`normalize_arguments`); DecisionError otherwise."""
     by_name = {tool.name: tool for tool in tools}
-    name = value.get("tool")
     if not isinstance(name, str) or name not in by_name:
         raise DecisionError(f"the reply calls an undefined tool: {name!r}")
-    arguments = value.get("arguments", {})
     if not isinstance(arguments, dict):
         raise DecisionError("tool arguments must be a JSON object")
     missing = [
@@ -177,11 +183,45 @@ def parse_decision(text: str, tools: list[ToolSpec]) -> str | ToolCallDecision:
     unknown = [key for key in arguments if key not in by_name[name].parameters]
     if missing or unknown:
         raise DecisionError(f"bad arguments for {name}: missing {missing}, unknown {unknown}")
-    return ToolCallDecision(name=name, arguments=arguments)
+    return ToolCallDecision(name=name, arguments=normalize_arguments(arguments, by_name[name]))
+
+
+def normalize_arguments(arguments: dict[str, Any], tool: ToolSpec) -> dict[str, Any]:
+    """String arguments as a tool wants them: a code the model copied as it was said
+    ("K seven Q two", Whisper's "4, 4, 7") written as the code ("K7Q2", "447")."""
+    out = dict(arguments)
+    for key, value in arguments.items():
+        spec = tool.parameters.get(key, {})
+        if isinstance(value, str) and spec.get("type", "string") == "string":
+            if not spec.get("enum"):
+                out[key] = normalize_digits(spoken_code(value.strip()))
+    return out
 
 
 def _squeeze(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+_DATE_OR_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$|^\d{1,2}(:\d{2}){1,2}\s*([ap]\.?m\.?)?$"
+    r"|^\d{1,2}\s*[ap]\.?m\.?$",
+    re.IGNORECASE,
+)
+
+
+#: Words that say when (en, es, fr, de): a date or time worked out from them is grounded.
+_WHEN_WORDS = frozenset(
+    """today tonight tomorrow yesterday morning noon afternoon evening night midnight
+    week weekend next monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december
+    hoy mañana noche tarde semana lunes martes miércoles jueves viernes sábado domingo
+    mediodía enero febrero marzo abril mayo junio julio agosto septiembre octubre
+    noviembre diciembre aujourd demain soir matin midi semaine lundi mardi mercredi
+    jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août
+    septembre octobre novembre décembre heute morgen abend mittag nacht woche montag
+    dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz juni juli
+    oktober dezember""".split()
+)
 
 
 def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
@@ -189,19 +229,62 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     IDs, phone numbers) found neither in the user's words nor in earlier tool results.
 
     Small models fill a required ID they were not given with a made-up one ("12345");
-    such a call must not run. Compared without case, spaces or punctuation, so "A-77"
-    matches "a 77". Values without digits (names, places) are not checked: the model may
-    rightly rephrase them.
+    such a call must not run. Compared without case, spaces or punctuation, and with
+    digit words read as digits, so "A-77" matches "a 77" and "447" matches "four four
+    seven". Values without digits (names, places) are not checked: the model may rightly
+    rephrase them; nor are dates and times ("2026-12-02", "19:30"), which the model
+    works out from words like "tomorrow" or "half past seven".
     """
     heard = " ".join(
-        _squeeze(m.content) for m in history if m.role in ("user", "tool_result") and m.content
+        _squeeze(digits_in_words(m.content))
+        for m in history
+        if m.role in ("user", "tool_result") and m.content
     )
+    user_words = {
+        w.lower()
+        for m in history
+        if m.role == "user"
+        for w in re.findall(r"[^\W_]+", digits_in_words(m.content))
+    }
+    said_when = any(w.isdigit() for w in user_words) or bool(user_words & _WHEN_WORDS)
     missing = []
     for name, value in decision.arguments.items():
         if isinstance(value, str) and any(ch.isdigit() for ch in value):
+            if _DATE_OR_TIME.match(value.strip()) and said_when:
+                continue
             if _squeeze(value) not in heard:
                 missing.append(name)
     return missing
+
+
+def without_unsaid_options(
+    decision: ToolCallDecision, *, tools: list[ToolSpec], history: list[Message]
+) -> ToolCallDecision:
+    """The call without the optional arguments nobody said.
+
+    Small models fill optional parameters with plausible defaults ("days": 7, "reason":
+    "lost") that the user never gave; the tool's own default is better than a guess.
+    An optional value is kept when it (or, for text, one of its words) was said in a
+    user turn, with digit words read as digits; booleans are kept as they are.
+    """
+    tool = next((t for t in tools if t.name == decision.name), None)
+    if tool is None:
+        return decision
+    said = _squeeze(" ".join(digits_in_words(m.content) for m in history if m.role == "user"))
+    kept: dict[str, Any] = {}
+    for key, value in decision.arguments.items():
+        if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
+            kept[key] = value
+            continue
+        if isinstance(value, int | float):
+            number = f"{value:g}"
+            if _squeeze(number) in said:
+                kept[key] = value
+            continue
+        words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]
+        if _squeeze(str(value)) in said or any(_squeeze(w[:5]) in said for w in words):
+            kept[key] = value
+    return ToolCallDecision(decision.name, kept)
 
 
 def stream_decision(pieces: Iterator[str], tools: list[ToolSpec]) -> Iterator[BrainEvent]:

@@ -8,7 +8,13 @@ so an English-only server does not hold its ~150 MB. Measured on eSpeak NG speec
 tiny.en WER about 0.04-0.3, base WER about 0.25-0.4 for es/fr/de (bench/engines.py).
 
 The session runtime has already cut the utterance, so Whisper's own VAD
-is off; greedy decoding (beam size 1) keeps the fixed cost low.
+is off; greedy decoding (beam size 1) keeps the fixed cost low. Every utterance is
+encoded in Whisper's padded 30 s window: CTranslate2's encoder does take a window cut
+to the utterance (5-20x faster), but measured on eSpeak NG speech the decoder then
+often never ends (repeating the sentence) or drops digits (docs/engines.md).
+``hints`` (say, from :func:`stt_hints` over the agent's tools) prime the decoder with
+the words the agent expects; ``english="base"`` uses the multilingual base model for
+English too (slower, better on synthetic voices).
 
     >>> stt = WhisperSTT.load()  # doctest: +SKIP
     >>> stt.transcribe(audio, language="en")  # doctest: +SKIP
@@ -25,13 +31,23 @@ from typing import Any
 import numpy as np
 
 from nur_notebook.server.pipeline import weights
-from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, STT, Float32Audio
+from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, STT, Float32Audio, ToolSpec
 from nur_notebook.server.pipeline.text import normalize_transcript
 
 # Segments Whisper itself thinks are not speech (it tends to say "you" over noise).
 _NO_SPEECH_PROB = 0.6
 _LOW_LOGPROB = -1.0
 _MULTILINGUAL = ("es", "fr", "de")
+
+
+def stt_hints(tools: list[ToolSpec]) -> str:
+    """A short priming text from an agent's tools: their descriptions and parameter
+    names in words ("Balance of a bank account. account number ...")."""
+    parts: list[str] = []
+    for tool in tools:
+        parts.append(tool.description.strip().rstrip("."))
+        parts.extend(name.replace("_", " ") for name in tool.parameters)
+    return ", ".join(p for p in parts if p)[:300] + "." if parts else ""
 
 
 def _load_model(model_dir: Path, *, cpu_threads: int) -> Any:
@@ -60,7 +76,9 @@ class WhisperSTT(STT):
         multilingual: Any | None = None,
         load_multilingual: Callable[[], Any] | None = None,
         beam_size: int = 1,
+        english_name: str = "tiny.en",
     ) -> None:
+        self._english_name = english_name
         self._english = english
         self._multilingual = multilingual
         self._load_multilingual = load_multilingual
@@ -78,16 +96,28 @@ class WhisperSTT(STT):
         cpu_threads: int = 2,
         beam_size: int = 1,
         warm_up: bool = True,
+        english: str = "tiny.en",
     ) -> WhisperSTT:
-        """Load tiny.en; the multilingual model now (True), never (False) or on first use (None)."""
-        english = _load_model(weights.whisper_tiny_en_dir(), cpu_threads=cpu_threads)
+        """Load the English model (``tiny.en``, or ``base``: the multilingual model for
+        English too); the multilingual model now (True), never (False) or on first use
+        (None)."""
 
         def load_other() -> Any:
             return _load_model(weights.whisper_base_dir(), cpu_threads=cpu_threads)
 
-        other = load_other() if multilingual else None
+        other = load_other() if multilingual or english == "base" else None
+        if english == "base":
+            english_model = other
+        else:
+            english_model = _load_model(weights.whisper_tiny_en_dir(), cpu_threads=cpu_threads)
         lazy = load_other if multilingual is None and weights.has_whisper_base() else None
-        stt = cls(english, multilingual=other, load_multilingual=lazy, beam_size=beam_size)
+        stt = cls(
+            english_model,
+            multilingual=other,
+            load_multilingual=lazy,
+            beam_size=beam_size,
+            english_name=english,
+        )
         if warm_up:
             stt.warm_up()
         return stt
@@ -96,8 +126,8 @@ class WhisperSTT(STT):
     def description(self) -> str:
         """Model names, for status endpoints."""
         ready = self._multilingual is not None or self._load_multilingual is not None
-        extra = " + whisper-base (es/fr/de)" if ready else ""
-        return f"faster-whisper tiny.en{extra}"
+        extra = " + whisper-base (es/fr/de)" if ready and self._english_name != "base" else ""
+        return f"faster-whisper {self._english_name}{extra}"
 
     def supports(self, language: str) -> bool:
         has_model = self._multilingual is not None or self._load_multilingual is not None
@@ -117,7 +147,7 @@ class WhisperSTT(STT):
                 self._multilingual = self._load_multilingual()
             return self._multilingual
 
-    def transcribe(self, audio: Float32Audio, *, language: str) -> str:
+    def transcribe(self, audio: Float32Audio, *, language: str, hints: str | None = None) -> str:
         if not self.supports(language):
             raise ValueError(f"speech recognition does not support language {language!r}")
         if audio.ndim != 1 or audio.size == 0:
@@ -126,21 +156,23 @@ class WhisperSTT(STT):
             model, lock = self._english, self._english_lock
         else:
             model, lock = self._other_model(), self._other_lock
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
         with lock:
             segments, _info = model.transcribe(
-                np.ascontiguousarray(audio, dtype=np.float32),
+                audio,
                 language=language,
                 beam_size=self._beam_size,
                 vad_filter=False,
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 temperature=0.0,
+                initial_prompt=hints or None,
             )
-            texts = [
+            text = " ".join(
                 segment.text
                 for segment in segments
                 if not (
                     segment.no_speech_prob > _NO_SPEECH_PROB and segment.avg_logprob < _LOW_LOGPROB
                 )
-            ]
-        return normalize_transcript(" ".join(texts))
+            )
+        return normalize_transcript(text)

@@ -11,10 +11,13 @@ Pure functions and one small stateful splitter; no engine imports.
     'Bye'
     >>> normalize_transcript("My order is 1, 2, 3, 4, 5.")
     'My order is 12345.'
+    >>> spoken_code("K seven Q two")
+    'K7Q2'
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 #: Words after which a period does not end a sentence (compared lower-case, no dot).
@@ -164,3 +167,55 @@ def normalize_digits(text: str) -> str:
 def normalize_transcript(text: str) -> str:
     """What the brain sees of a transcript: trimmed, spaces collapsed, digits joined."""
     return normalize_digits(" ".join(text.split()))
+
+
+#: Digit words of the agent languages, for reading numbers said one digit at a time.
+DIGIT_WORDS: dict[str, str] = {
+    **_NUMBER_WORDS,
+    "cero": "0", "uno": "1", "una": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
+    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    "zéro": "0", "un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5",
+    "sept": "7", "huit": "8", "neuf": "9",
+    "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5",
+    "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
+}  # fmt: skip
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_CODE_SEPARATORS = re.compile(r"^[\s,.\-/]*$")
+
+
+def spoken_code(value: str) -> str:
+    """A code said one character at a time, written as the code: "K seven Q two" ->
+    "K7Q2", "four four seven" -> "447", "U A 2 2 5" -> "UA225".
+
+    Only a value made entirely of single letters, digits and digit words (at least two
+    of them, one a digit) is rewritten; anything else ("Lunch with two friends") is
+    returned unchanged.
+    """
+    tokens = list(_TOKEN.finditer(value))
+    if len(tokens) < 2:
+        return value
+    gaps = [value[a.end() : b.start()] for a, b in itertools.pairwise(tokens)]
+    if value[: tokens[0].start()].strip() or value[tokens[-1].end() :].strip(" .?!"):
+        return value
+    if not all(_CODE_SEPARATORS.match(gap) for gap in gaps):
+        return value
+    out: list[str] = []
+    digits = 0
+    for match in tokens:
+        word = match.group()
+        if word.lower() in DIGIT_WORDS and len(word) > 1:
+            out.append(DIGIT_WORDS[word.lower()])
+            digits += 1
+        elif word.isdigit():
+            out.append(word)
+            digits += 1
+        elif len(word) == 1 and word.isalpha():
+            out.append(word.upper())
+        else:
+            return value
+    return "".join(out) if digits else value
+
+
+def digits_in_words(text: str) -> str:
+    """``text`` with every digit word ("four", "cuatro", "vier") replaced by its digit."""
+    return _TOKEN.sub(lambda m: DIGIT_WORDS.get(m.group().lower(), m.group()), text)
