@@ -270,15 +270,16 @@ def without_unsaid_options(
     tool = next((t for t in tools if t.name == decision.name), None)
     if tool is None:
         return decision
-    said = _squeeze(" ".join(digits_in_words(m.content) for m in history if m.role == "user"))
+    user = " ".join(digits_in_words(m.content) for m in history if m.role == "user")
+    said = _squeeze(user)
+    tokens = set(re.findall(r"\d+(?:\.\d+)?", user))
     kept: dict[str, Any] = {}
     for key, value in decision.arguments.items():
         if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
             kept[key] = value
             continue
         if isinstance(value, int | float):
-            number = f"{value:g}"
-            if _squeeze(number) in said:
+            if f"{value:g}" in tokens:  # a whole number said, not a digit of an ID
                 kept[key] = value
             continue
         words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]

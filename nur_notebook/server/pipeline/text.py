@@ -180,7 +180,7 @@ DIGIT_WORDS: dict[str, str] = {
     "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
 }  # fmt: skip
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_CODE_SEPARATORS = re.compile(r"^[\s,.\-/]*$")
+_CODE_SEPARATORS = re.compile(r"^[\s,]+$")
 
 
 def spoken_code(value: str) -> str:

@@ -13,6 +13,7 @@ from nur_notebook.server.pipeline.decision import (
     parse_decision,
     stream_decision,
     ungrounded_arguments,
+    without_unsaid_options,
 )
 
 LOOKUP = ToolSpec(
@@ -170,3 +171,45 @@ def test_the_agent_saying_an_id_does_not_ground_it() -> None:
     call = ToolCallDecision("lookup_order", {"order_id": "12345"})
     history = [Message("user", "Where is my order?"), Message("agent", "Is it order 12345?")]
     assert ungrounded_arguments(call, history) == ["order_id"]
+
+
+def test_digit_words_and_whisper_digits_ground_an_id() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "447"})
+    assert ungrounded_arguments(call, [Message("user", "where is order four four seven?")]) == []
+    assert ungrounded_arguments(call, [Message("user", "pedido cuatro cuatro siete")]) == []
+    assert ungrounded_arguments(call, [Message("user", "where is my order?")]) == ["order_id"]
+
+
+def test_dates_and_times_count_as_said_only_after_words_that_say_when() -> None:
+    book = ToolCallDecision("book_table", {"date": "2026-12-02", "time": "19:30"})
+    assert ungrounded_arguments(book, [Message("user", "tomorrow at half past seven")]) == []
+    assert ungrounded_arguments(book, [Message("user", "a table please")]) == ["date", "time"]
+
+
+def test_calls_get_spoken_codes_written_as_codes() -> None:
+    decision = parse_decision(
+        '{"tool": "lookup_order", "arguments": {"order_id": "K seven Q two"}}', [LOOKUP]
+    )
+    assert decision == ToolCallDecision("lookup_order", {"order_id": "K7Q2"})
+    spelled = parse_decision(
+        '{"tool": "lookup_order", "arguments": {"order_id": "4, 4, 7"}}', [LOOKUP]
+    )
+    assert spelled == ToolCallDecision("lookup_order", {"order_id": "447"})
+
+
+def test_optional_values_nobody_said_are_dropped() -> None:
+    tool = ToolSpec(
+        "block_card",
+        "Block a card",
+        {"last_four": {"type": "string", "required": True},
+         "reason": {"type": "string", "enum": ["lost", "stolen"]},
+         "days": {"type": "integer"}},
+    )  # fmt: skip
+    guess = ToolCallDecision("block_card", {"last_four": "4417", "reason": "lost", "days": 7})
+    plain = [Message("user", "Block my card ending 4417.")]
+    assert without_unsaid_options(guess, tools=[tool], history=plain).arguments == {
+        "last_four": "4417"
+    }
+    told = [Message("user", "Someone stole my card 4417, block it for seven days.")]
+    kept = ToolCallDecision("block_card", {"last_four": "4417", "reason": "stolen", "days": 7})
+    assert without_unsaid_options(kept, tools=[tool], history=told) == kept

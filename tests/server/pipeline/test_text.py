@@ -4,9 +4,11 @@ import pytest
 
 from nur_notebook.server.pipeline.text import (
     SentenceSplitter,
+    digits_in_words,
     normalize_digits,
     normalize_transcript,
     split_sentences,
+    spoken_code,
 )
 
 
@@ -101,3 +103,29 @@ def test_a_comma_inside_a_number_is_no_clause_boundary() -> None:
     splitter = SentenceSplitter(min_chars=4, first_clause_words=2)
     assert splitter.feed("It costs 1,500 euros") == []
     assert splitter.feed(" in total; shall I book it?") == ["It costs 1,500 euros in total;"]
+
+
+@pytest.mark.parametrize(
+    ("said", "code"),
+    [
+        ("K seven Q two", "K7Q2"),
+        ("four four seven", "447"),
+        ("U A 2 2 5", "UA225"),
+        ("five five five, two eight one nine", "5552819"),
+        ("one oh five eight", "1058"),
+        ("cuatro cuatro siete", "447"),
+    ],
+)
+def test_codes_said_one_character_at_a_time_are_written_as_codes(said: str, code: str) -> None:
+    assert spoken_code(said) == code
+
+
+@pytest.mark.parametrize(
+    "value", ["Lunch with two friends", "one", "A B", "jane.doe@acme.com", "B as in bravo, nine"]
+)
+def test_other_values_are_left_alone(value: str) -> None:
+    assert spoken_code(value) == value
+
+
+def test_digit_words_become_digits_only_as_whole_words() -> None:
+    assert digits_in_words("someone said vier zwei and deux") == "someone said 4 2 and 2"
