@@ -130,7 +130,11 @@ def test_a_closed_engine_refuses_new_requests(llama_brain: Any) -> None:
 
 @engines
 def test_warming_a_session_leaves_only_the_user_turn_for_its_first_reply(llama_brain: Any) -> None:
+    from nur_notebook.server.pipeline.brain_llama import LlamaBrain
+
     engine: BatchEngine = llama_brain.engine
+    # The prompts below are in the JSON envelope: warm with a brain that writes it.
+    llama_brain = LlamaBrain(engine, model_name=llama_brain.model_name, reply_format="json")
     head = llama_brain.prompt_tokens(
         chat_messages(system_prompt=SHOP, history=[], tools=[], language="en"), reply=False
     )
