@@ -224,6 +224,17 @@ _WHEN_WORDS = frozenset(
 )
 
 
+def _said_when(history: list[Message]) -> bool:
+    """Whether a user turn says when: a number or a word like "tomorrow", "viernes"."""
+    words = {
+        w.lower()
+        for m in history
+        if m.role == "user"
+        for w in re.findall(r"[^\W_]+", digits_in_words(m.content))
+    }
+    return any(w.isdigit() for w in words) or bool(words & _WHEN_WORDS)
+
+
 def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
     """Arguments whose values nobody said: string values with a digit (order numbers,
     IDs, phone numbers) found neither in the user's words nor in earlier tool results.
@@ -240,13 +251,7 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
         for m in history
         if m.role in ("user", "tool_result") and m.content
     )
-    user_words = {
-        w.lower()
-        for m in history
-        if m.role == "user"
-        for w in re.findall(r"[^\W_]+", digits_in_words(m.content))
-    }
-    said_when = any(w.isdigit() for w in user_words) or bool(user_words & _WHEN_WORDS)
+    said_when = _said_when(history)
     missing = []
     for name, value in decision.arguments.items():
         if isinstance(value, str) and any(ch.isdigit() for ch in value):
@@ -281,6 +286,9 @@ def without_unsaid_options(
         if isinstance(value, int | float):
             if f"{value:g}" in tokens:  # a whole number said, not a digit of an ID
                 kept[key] = value
+            continue
+        if isinstance(value, str) and _DATE_OR_TIME.match(value.strip()) and _said_when(history):
+            kept[key] = value  # worked out from "tomorrow", "at ten": not a guess
             continue
         words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]
         if _squeeze(str(value)) in said or any(_squeeze(w[:5]) in said for w in words):

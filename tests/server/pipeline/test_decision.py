@@ -213,3 +213,18 @@ def test_optional_values_nobody_said_are_dropped() -> None:
     told = [Message("user", "Someone stole my card 4417, block it for seven days.")]
     kept = ToolCallDecision("block_card", {"last_four": "4417", "reason": "stolen", "days": 7})
     assert without_unsaid_options(kept, tools=[tool], history=told) == kept
+
+
+def test_optional_times_worked_out_from_what_was_said_are_kept() -> None:
+    tool = ToolSpec(
+        "create_event",
+        "Add an event",
+        {"title": {"type": "string", "required": True}, "time": {"type": "string"}},
+    )
+    call = ToolCallDecision("create_event", {"title": "Dentist", "time": "15:00"})
+    told = [Message("user", "Dentist tomorrow at 3 pm.")]
+    assert without_unsaid_options(call, tools=[tool], history=told) == call
+    untold = [Message("user", "Add the dentist.")]
+    assert without_unsaid_options(call, tools=[tool], history=untold).arguments == {
+        "title": "Dentist"
+    }
