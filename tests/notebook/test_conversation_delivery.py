@@ -69,6 +69,8 @@ def test_a_hundred_cuts_lose_and_double_no_said_turn(
         def cut() -> int:
             return asyncio.run_coroutine_threadsafe(cutter.cut(), loop).result(10)
 
+        # The session is open first (a conversation whose very first connect fails ends).
+        asyncio.run_coroutine_threadsafe(cutter.greeted(), loop).result(120)
         texts: list[str] = []
         near_send = 0
         started = time.monotonic()
