@@ -19,9 +19,9 @@ DEFAULT_PORT = 8787
 #: ``shared-prefix``: sessions of an agent version copy its evaluated prompt instead of
 #: evaluating it again; ``speculation``: transcribing and thinking start during the
 #: end-of-turn silence; ``first-clause``: the first clause of a reply is spoken as soon as
-#: it is complete; ``whisper-trim``: speech recognition reads only the utterance, not a
-#: padded 30 s window.
-SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause", "whisper-trim")
+#: it is complete. (Whisper still reads a padded 30 s window: read unpadded, its decoder
+#: repeats or drops digits, see docs/engines.md.)
+SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause")
 
 #: File names inside the data directory.
 DATABASE_FILE = "nur.sqlite3"
