@@ -5,11 +5,14 @@ concurrent sessions decode together in one batch, and each session keeps its own
 sequence in the KV cache, so a turn evaluates only what is new since its last one (the
 system prompt and earlier turns stay cached even while other sessions talk). The prompt
 is the chat rendered with the GGUF's own chat template, tools included, and the model
-answers in its own tool-call format (``reply_format="native"``, see ``tool_calls.py``):
-plain speech, or ``<tool_call>`` tags around one call. Each reply is constrained by a
-grammar, so the model can only speak or call one of the agent's tools with schema-valid
-arguments. ``reply_format="json"`` keeps the older ``{"say"}``/``{"tool"}`` envelope of
-``decision.py`` (measured on bench/tool_decisions.py: see docs/engines.md).
+answers in the ``{"say"}``/``{"tool"}`` JSON envelope of ``decision.py``
+(``reply_format="json"``, the default). ``reply_format="native"`` uses the model's own
+tool-call format instead (see ``tool_calls.py``): plain speech, or one call, bare or in
+``<tool_call>`` tags. Each reply is constrained by a grammar, so the model can only speak
+or call one of the agent's tools with schema-valid arguments. The native format decided
+better on part of the decision bench but answered "I'll look it up" instead of calling
+the tool for a spoken order question that the envelope gets right, so it stays opt-in
+(measured on bench/tool_decisions.py: see docs/engines.md).
 
     >>> brain = LlamaBrain.load()  # doctest: +SKIP
     >>> for event in brain.respond(system_prompt="Be brief.", history=[...], tools=[],
@@ -66,7 +69,7 @@ class LlamaBrain(Brain):
         *,
         model_name: str,
         max_tokens: int = MAX_REPLY_TOKENS,
-        reply_format: ReplyFormat = "native",
+        reply_format: ReplyFormat = "json",
     ) -> None:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -96,7 +99,7 @@ class LlamaBrain(Brain):
         n_threads: int = 2,
         slots: int = 4,
         prefix_cells: int = DEFAULT_PREFIX_CELLS,
-        reply_format: ReplyFormat = "native",
+        reply_format: ReplyFormat = "json",
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once.
 
