@@ -84,6 +84,8 @@ async def test_a_resent_event_is_applied_once_and_acknowledged_again(server: Loc
     await second.send(update)  # the resend of an event applied before
     await second.send({"type": "ping", "event_id": "p", "seq": 2})
     await second.wait_for("pong", start=start)
+    # The ping's ack follows its pong: wait for it, not just for the pong.
+    await second.wait_for("ack", lambda e: e.client_seq == 2, start=start)
     kinds = [e.type for e in second.events[start:]]
     assert "session.updated" not in kinds  # applied once only
     assert [e.client_seq for e in second.events[start:] if e.type == "ack"] == [1, 2]
