@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import time
+from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
@@ -34,3 +36,40 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         handle = getattr(utils, name, None)
         if handle is not None and not handle.closed:
             handle.close()
+
+
+_folder_seconds: defaultdict[str, float] = defaultdict(float)
+_folder_tests: defaultdict[str, int] = defaultdict(int)
+_file_seconds: defaultdict[str, float] = defaultdict(float)
+_session_started = time.monotonic()
+
+
+def _folder(nodeid: str) -> str:
+    parts = nodeid.split("::", 1)[0].split("/")
+    return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum each test's setup, call and teardown time by folder (session fixtures count where
+    they are first set up)."""
+    folder = _folder(report.nodeid)
+    _folder_seconds[folder] += report.duration
+    _file_seconds[report.nodeid.split("::", 1)[0]] += report.duration
+    if report.when == "call":
+        _folder_tests[folder] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the suite's time goes: one line per folder, slowest first."""
+    if not _folder_seconds:
+        return
+    total = time.monotonic() - _session_started
+    terminalreporter.section("time by folder")
+    for folder, seconds in sorted(_folder_seconds.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(
+            f"{seconds:8.1f} s  {seconds / total:5.1%}  {_folder_tests[folder]:4d} tests  {folder}"
+        )
+    terminalreporter.write_line(f"{total:8.1f} s  in all (collection and start included)")
+    terminalreporter.section("slowest files")
+    for path, seconds in sorted(_file_seconds.items(), key=lambda kv: -kv[1])[:15]:
+        terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
