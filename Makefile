@@ -23,8 +23,12 @@ typecheck:
 test-js:
 	npm test
 
+# Two workers share one engines server (tests/shared_engines.py): the waits of one (real-time
+# audio, browser start-up) overlap the other's engine work.
+PYTEST_WORKERS ?= 2
+
 test-py:
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: install lint typecheck test-js test-py
 

@@ -8,24 +8,32 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
-from nur_server_process import (
-    ServerProcess,
-    start_server_process,
-    stop_server_process,
-    wait_engines,
-)
+from nur_server_process import ServerProcess
+from shared_engines import shared_engines
 
 
 @pytest.fixture(scope="session")
-def engines_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The one local server with every engine loaded, shared by every folder's tests (the
-    engines cost ~2.5 GB and tens of seconds to load: once per run is enough)."""
-    started = start_server_process(tmp_path_factory.mktemp("nur-engines"))
-    try:
-        wait_engines(started)
-        yield started
-    finally:
-        stop_server_process(started.process)
+def engines_process(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[ServerProcess]:
+    """The one local server with every engine loaded, shared by every folder's tests and
+    every pytest-xdist worker (the engines cost ~2.5 GB and tens of seconds to load: once
+    per run is enough). Each worker has an account of its own on it."""
+    base = tmp_path_factory.getbasetemp()
+    root = base if worker_id == "master" else base.parent
+    with shared_engines(root, account=f"tests-{worker_id}") as server:
+        yield server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``--dist loadgroup`` a file's tests stay in one worker (its module fixtures are
+    set up once), and so do the folders whose kernels share one server account (browser,
+    notebook): their agents and conversations must not meet another worker's."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        folder = path.split("/")[1] if path.count("/") > 1 else path
+        group = folder if folder in ("browser", "notebook") else path
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

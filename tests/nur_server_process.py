@@ -38,6 +38,9 @@ class ServerProcess:
 
 S = TypeVar("S", bound=ServerProcess)
 
+#: Where ``wait_engines`` keeps the probe session's events (one JSON message a line).
+PROBE_FILE = "probe_events.jsonl"
+
 
 def _written_by(info_path: Path, pid: int) -> dict[str, object] | None:
     """``server.json`` once the process ``pid`` has written it whole (not a stale one)."""
@@ -129,7 +132,10 @@ def wait_engines(server: ServerProcess, *, timeout: float = 300) -> None:
             async for message in ws:
                 event = decode_server_event(message)
                 server.probe_events.append(event)
+                raw.append(message if isinstance(message, str) else message.decode())
                 if event.type == "session.created":
                     return
 
+    raw: list[str] = []
     asyncio.run(probe())
+    (server.data_dir / PROBE_FILE).write_text("\n".join(raw))

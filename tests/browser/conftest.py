@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,3 +60,35 @@ def page(browser: Any) -> Iterator[Any]:
         yield pg
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def kernel_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The data dir of the local Nur server the kernels of this folder start as a user's
+    would (the first one starts it with its engines, the others reuse it); stopped after
+    the last browser test."""
+    data = tmp_path_factory.mktemp("nur-kernel-data")
+    try:
+        yield data
+    finally:
+        info = data / "server.json"
+        pid = int(json.loads(info.read_text()).get("pid") or 0) if info.exists() else 0
+        if pid > 0:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def stack(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    kernel_data_dir: Path,
+) -> Iterator[JupyterServer]:
+    """Jupyter whose kernels start (or reuse) the folder's local Nur server, with no
+    account set (``NUR_API_KEY`` empty): the path of a user without one."""
+    env = {"NUR_NOTEBOOK_DATA_DIR": str(kernel_data_dir), "NUR_API_KEY": ""}
+    base = tmp_path_factory.mktemp(f"stack-{request.param}")
+    with jupyter_running(request.param, base, extra_env=env) as server:
+        yield server

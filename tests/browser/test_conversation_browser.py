@@ -7,11 +7,6 @@ DOM and through the kernel's ``Conversation``.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +18,7 @@ from browser_harness import (
     wait_kernel,
     write_notebook,
 )
-from browser_shots import jupyter_running, shot
+from browser_shots import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 
@@ -49,34 +44,6 @@ When the customer asks about an order, call lookup_order with the order number,
 then tell them the status in one short sentence.
 """,
 ]
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[JupyterServer]:
-    """Jupyter whose kernels start (or reuse) one local Nur server in a temporary data dir."""
-    data = tmp_path_factory.getbasetemp() / "nur-data"
-    data.mkdir(exist_ok=True)
-    env = {"NUR_NOTEBOOK_DATA_DIR": str(data), "NUR_API_KEY": ""}
-    base = tmp_path_factory.mktemp(f"stack-{request.param}")
-    try:
-        with jupyter_running(request.param, base, extra_env=env) as server:
-            yield server
-    finally:
-        _stop_nur_server(data)
-
-
-def _stop_nur_server(data: Path) -> None:
-    info = data / "server.json"
-    if not info.exists():
-        return
-    pid = int(json.loads(info.read_text()).get("pid") or 0)
-    if pid > 0:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.mark.timeout(1200)  # engines load, then a CPU-only LLM on a shared 2-core machine

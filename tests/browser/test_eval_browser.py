@@ -8,9 +8,6 @@ the notebook kit's magics, and the local Nur server with its real engines starte
 from __future__ import annotations
 
 import json
-import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,7 @@ from browser_harness import (
     wait_kernel,
     write_notebook,
 )
-from browser_shots import SHOTS, missing_requirements
+from browser_shots import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 
@@ -62,34 +59,6 @@ scenarios:
       - user: "Where is my order four four seven?"
         expect: {tool_call: {name: lookup_order}}
 """
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[JupyterServer]:
-    """Jupyter whose kernels start (or reuse) one local Nur server in a temporary data dir."""
-    reason = missing_requirements()
-    if reason:
-        pytest.skip(reason)
-    data = tmp_path_factory.getbasetemp() / "nur-eval-data"
-    data.mkdir(exist_ok=True)
-    env = {"NUR_NOTEBOOK_DATA_DIR": str(data), "NUR_API_KEY": ""}
-    server = JupyterServer(
-        request.param, tmp_path_factory.mktemp(f"eval-{request.param}"), extra_env=env
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
-        info = data / "server.json"
-        if info.exists():
-            pid = int(json.loads(info.read_text()).get("pid") or 0)
-            if pid > 0:
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
 
 
 def _shot(page: Any, name: str) -> Path:

@@ -23,8 +23,11 @@ def nur_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
 @pytest.fixture(scope="session")
 def engines_server(engines_process: ServerProcess) -> RunningServer:
     """The real local server with its offline speech and language engines (the suite's
-    shared one)."""
-    return RunningServer.of(engines_process)
+    shared one), as the account a kernel finds in its data dir (``api_key``): this
+    folder's kernels reuse that server, and this folder runs in one worker."""
+    server = RunningServer.of(engines_process)
+    server.api_key = (engines_process.data_dir / "api_key").read_text().strip()
+    return server
 
 
 @pytest.fixture
