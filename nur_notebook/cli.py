@@ -86,6 +86,13 @@ def add_serve(subparsers: _Subparsers) -> None:
         help="KV cells the agents' shared, evaluated prompts may hold (default: 2048)",
     )
     parser.add_argument(
+        "--stt-model",
+        choices=("tiny.en", "base"),
+        default=None,
+        help="Whisper for English speech: tiny.en (default, fastest) or base (the multilingual "
+        "base model: hears accents, noise and numbers better, about twice the time)",
+    )
+    parser.add_argument(
         "--off",
         action="append",
         choices=SPEED_FEATURES,
@@ -121,6 +128,7 @@ def run_serve(args: argparse.Namespace) -> int:
             llm_threads=args.llm_threads,
             llm_slots=args.llm_slots,
             llm_prefix_cells=args.llm_prefix_cells,
+            stt_model=args.stt_model,
             features_off=frozenset(args.off),
         )
         serve(config)

@@ -70,6 +70,8 @@ class ServerConfig:
     llm_slots: int | None = None
     #: KV cells the local LLM's shared agent prefixes may hold (None: 2048; 0: none).
     llm_prefix_cells: int | None = None
+    #: Whisper for English speech (None: ``tiny.en``; ``base``: slower, hears better).
+    stt_model: str | None = None
     #: Latency features switched off (names from ``SPEED_FEATURES``).
     features_off: frozenset[str] = frozenset()
 

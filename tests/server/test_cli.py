@@ -53,6 +53,12 @@ def test_the_parser_has_serve_and_keys(capsys: pytest.CaptureFixture[str]) -> No
         build_parser().parse_args(["keys"])
     assert main(["serve", "--port", "70000"]) == 2
     assert "--port must be 0-65535" in capsys.readouterr().err
+    assert args.stt_model is None  # the engines' default: tiny.en
+    assert build_parser().parse_args(["serve", "--stt-model", "base"]).stt_model == "base"
+    with pytest.raises(SystemExit) as refused:
+        build_parser().parse_args(["serve", "--stt-model", "large"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'large'" in capsys.readouterr().err
 
 
 def test_keys_list_on_an_empty_data_dir_is_a_clear_error(tmp_path: Path) -> None:

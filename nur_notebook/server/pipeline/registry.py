@@ -41,6 +41,9 @@ class EngineOptions:
     brain_model: str = "qwen2.5-coder-1.5b-instruct"
     brain_api_key: str | None = None
     multilingual_stt: bool | None = None
+    #: Whisper for English: ``tiny.en`` (fastest) or ``base`` (the multilingual base model,
+    #: better on accents, noise and synthetic voices, about twice the time).
+    stt_model: Literal["tiny.en", "base"] = "tiny.en"
     piper: bool = True
     llm_threads: int = 2
     llm_context: int = 8192
@@ -124,7 +127,7 @@ def load_engines(
     report("stt")
     from nur_notebook.server.pipeline.stt import WhisperSTT
 
-    stt = WhisperSTT.load(multilingual=options.multilingual_stt)
+    stt = WhisperSTT.load(multilingual=options.multilingual_stt, english=options.stt_model)
 
     report("brain")
     brain: Brain

@@ -32,6 +32,7 @@ from nur_notebook.protocol.frames import FrameKind, decode_frame
 from nur_notebook.protocol.replay import ReplayLog
 from nur_notebook.server.pipeline.base import Float32Audio, Message
 from nur_notebook.server.pipeline.registry import Engines
+from nur_notebook.server.pipeline.stt import stt_hints
 from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.acks import ClientAcks, seq_of
 from nur_notebook.server.realtime.connection import Connection
@@ -314,10 +315,15 @@ class SessionRuntime:
 
     async def _transcribe(self, job: int, audio: Float32Audio) -> None:
         started = time.monotonic()
-        language = self.info.agent.language
+        agent = self.info.agent
         try:
             text = await self._blocking(
-                functools.partial(self._engines.stt.transcribe, audio, language=language)
+                functools.partial(
+                    self._engines.stt.transcribe,
+                    audio,
+                    language=agent.language,
+                    hints=stt_hints(agent.tools),
+                )
             )
         except Exception as exc:
             log.exception("session %s: transcription failed", self.info.session_id)

@@ -20,6 +20,9 @@ def test_options_from_the_server_config(tmp_path: Path) -> None:
     assert named.llm_slots == 4  # the server's None keeps the engine default
     sized = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, llm_slots=8, llm_threads=1))
     assert (sized.llm_slots, sized.llm_threads) == (8, 1)
+    assert sized.stt_model == "tiny.en"
+    hearing = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, stt_model="base"))
+    assert hearing.stt_model == "base"
 
 
 @pytest.mark.engines
