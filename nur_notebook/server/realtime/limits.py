@@ -91,8 +91,9 @@ class FloodGuard:
         self.what = what
         self.strikes = strikes
 
-    def admit(self) -> Admission:
-        if self.bucket.take():
+    def admit(self, cost: float = 1.0) -> Admission:
+        """The verdict on one item of ``cost`` tokens (an audio frame: its length)."""
+        if self.bucket.take(cost):
             return "pass"
         refused = self.bucket.refused_in_a_row
         if refused >= self.strikes:

@@ -24,8 +24,11 @@ GOODBYES = {
 
 #: Client events: 50/s sustained, bursts of 100 (docs/protocol.md, Limits).
 EVENT_LIMIT = RateLimit(rate=50, burst=100)
-#: Input audio frames: 200/s sustained, bursts of 400.
+#: Input audio, in 20 ms units (a frame costs its length): 4 s of audio a second sustained
+#: (200 frames of 20 ms), bursts of 8 s.
 AUDIO_LIMIT = RateLimit(rate=200, burst=400)
+#: The bytes of one unit of ``AUDIO_LIMIT``: 20 ms of 16 kHz PCM16.
+AUDIO_UNIT_BYTES = 640
 
 
 @dataclass(frozen=True)

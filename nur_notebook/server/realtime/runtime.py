@@ -41,7 +41,7 @@ from nur_notebook.server.realtime.limits import FloodGuard
 from nur_notebook.server.realtime.listener import Listener
 from nur_notebook.server.realtime.machine import SessionMachine
 from nur_notebook.server.realtime.outbox import Outbox
-from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo
+from nur_notebook.server.realtime.profile import AUDIO_UNIT_BYTES, RuntimeOptions, SessionInfo
 from nur_notebook.server.realtime.transcripts import TranscriptStore
 from nur_notebook.server.realtime.workers import Speaker, read_brain
 
@@ -84,7 +84,7 @@ class SessionRuntime:
         self.acks = ClientAcks(stream=stream, applied=applied)
         self._events = FloodGuard(options.event_limit, what="events", strikes=options.flood_strikes)
         self._audio = FloodGuard(
-            options.audio_limit, what="audio frames", strikes=options.flood_strikes
+            options.audio_limit, what="audio (20 ms units)", strikes=options.flood_strikes
         )
         self._lock = asyncio.Lock()
         self._loop = asyncio.get_running_loop()
@@ -133,8 +133,8 @@ class SessionRuntime:
 
     # --- input ------------------------------------------------------------------------
 
-    async def _admitted(self, guard: FloodGuard) -> bool:
-        match guard.admit():
+    async def _admitted(self, guard: FloodGuard, cost: float = 1.0) -> bool:
+        match guard.admit(cost):
             case "pass":
                 return True
             case "report":
@@ -166,7 +166,8 @@ class SessionRuntime:
 
     async def on_bytes(self, raw: bytes) -> None:
         """One binary frame (user audio) from the client."""
-        if self.ended or not await self._admitted(self._audio):
+        cost = max(1.0, len(raw) / AUDIO_UNIT_BYTES)  # a long frame is a lot of audio
+        if self.ended or not await self._admitted(self._audio, cost):
             return
         try:
             frame = decode_frame(raw, expect=FrameKind.INPUT)

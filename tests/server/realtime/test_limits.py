@@ -51,3 +51,16 @@ def test_flood_guard_reports_once_then_drops_then_closes() -> None:
     assert guard.admit() == "pass"
     assert guard.admit() == "pass"
     assert guard.bucket.refused_in_a_row == 0
+
+
+def test_an_item_can_cost_more_than_one_token() -> None:
+    """Audio frames cost their length: one second of audio is 50 units of 20 ms."""
+    clock = FakeClock(100.0)
+    guard = FloodGuard(RateLimit(rate=200, burst=400), what="audio", strikes=10, clock=clock)
+    assert [guard.admit(50) for _ in range(9)] == ["pass"] * 8 + ["report"]
+    clock.now += 0.25  # 50 units refilled: one more second of audio
+    assert guard.admit(50) == "pass"
+    assert guard.admit(50) == "drop"
+    clock.now += 0.01  # two units: too little for a second of audio, enough for 20 ms
+    assert guard.admit(50) == "drop"
+    assert guard.admit(1) == "pass"
