@@ -30,11 +30,21 @@ def engines_server(engines_process: ServerProcess) -> RunningServer:
     return server
 
 
+def _without_account(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    monkeypatch.delenv("NUR_API_KEY", raising=False)
+    monkeypatch.delenv("NUR_BASE_URL", raising=False)
+    monkeypatch.setenv(DATA_DIR_ENV, str(server.data_dir))
+    return server
+
+
 @pytest.fixture
 def local_env(nur_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
     """The environment a user has without an account: no NUR_API_KEY, and the local
     server's data dir pointing at the test server (so %load_ext finds and reuses it)."""
-    monkeypatch.delenv("NUR_API_KEY", raising=False)
-    monkeypatch.delenv("NUR_BASE_URL", raising=False)
-    monkeypatch.setenv(DATA_DIR_ENV, str(nur_server.data_dir))
-    return nur_server
+    return _without_account(nur_server, monkeypatch)
+
+
+@pytest.fixture
+def engines_env(engines_server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    """``local_env`` with the server that has the speech and language engines."""
+    return _without_account(engines_server, monkeypatch)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from shell_support import kit_shell
 
 from nur_notebook.client import NurClient
 
@@ -49,18 +50,9 @@ def espeak_wav(text: str, path: Path) -> Path:
 
 
 @pytest.fixture
-def shell(
-    engines_server: RunningServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[InteractiveShell]:
-    monkeypatch.delenv("NUR_API_KEY", raising=False)
-    monkeypatch.delenv("NUR_BASE_URL", raising=False)
-    monkeypatch.setenv("NUR_NOTEBOOK_DATA_DIR", str(engines_server.data_dir))
-    ip = InteractiveShell.instance()
-    ip.extension_manager.load_extension("nur_notebook")
-    ip.run_cell(TOOLS_CELL)
-    yield ip
-    ip.extension_manager.unload_extension("nur_notebook")
-    ip.user_ns.pop("support", None)
+def shell(engines_env: RunningServer) -> Iterator[InteractiveShell]:
+    with kit_shell(TOOLS_CELL, conversations=("support",)) as ip:
+        yield ip
 
 
 def test_spoken_question_calls_the_tool_and_the_answer_uses_it(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from shell_support import kit_shell
 
 if TYPE_CHECKING:
     from notebook_server import RunningServer
@@ -34,21 +35,9 @@ PROMPT = (
 
 
 @pytest.fixture
-def shell(
-    engines_server: RunningServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[InteractiveShell]:
-    monkeypatch.delenv("NUR_API_KEY", raising=False)
-    monkeypatch.delenv("NUR_BASE_URL", raising=False)
-    monkeypatch.setenv("NUR_NOTEBOOK_DATA_DIR", str(engines_server.data_dir))
-    ip = InteractiveShell.instance()
-    ip.extension_manager.load_extension("nur_notebook")
-    ip.run_cell(TOOLS_CELL)
-    yield ip
-    for conversation in ("desk",):
-        live = ip.user_ns.pop(conversation, None)
-        if live is not None and not live.ended:
-            live.end()
-    ip.extension_manager.unload_extension("nur_notebook")
+def shell(engines_env: RunningServer) -> Iterator[InteractiveShell]:
+    with kit_shell(TOOLS_CELL, conversations=("desk",)) as ip:
+        yield ip
 
 
 @pytest.mark.timeout(900)

@@ -9,24 +9,13 @@ from typing import TYPE_CHECKING
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
+from shell_support import ORDER_TOOL_CELL, kit_shell
 
 from nur_notebook.notebook import eval_magic
 
 if TYPE_CHECKING:
     from notebook_server import RunningServer
 
-TOOL_CELL = '''
-import nur_notebook
-
-@nur_notebook.tool
-def lookup_order(order_id: str) -> dict:
-    """Look up an order.
-
-    Args:
-        order_id: The order number.
-    """
-    return {"order_id": order_id, "status": "shipped"}
-'''
 SUITE = """\
 agent: {name: Desk}
 scenarios:
@@ -39,11 +28,8 @@ scenarios:
 
 @pytest.fixture
 def ip(local_env: RunningServer) -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.extension_manager.load_extension("nur_notebook")
-    shell.run_cell(TOOL_CELL)
-    yield shell
-    shell.extension_manager.unload_extension("nur_notebook")
+    with kit_shell(ORDER_TOOL_CELL) as shell:
+        yield shell
 
 
 def _versions(ip: InteractiveShell) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
+from shell_support import ORDER_TOOL_CELL, kit_shell
 
 from nur_notebook.notebook import extension
 from nur_notebook.notebook.conversation import Conversation
@@ -16,32 +17,19 @@ from nur_notebook.notebook.tables import Table
 if TYPE_CHECKING:
     from notebook_server import RunningServer
 
-TOOLS_CELL = '''
-import nur_notebook
-
-@nur_notebook.tool
-def lookup_order(order_id: str) -> dict:
-    """Look up order status by ID.
-
-    Args:
-        order_id: The order number.
-    """
-    return {"order_id": order_id, "status": "shipped"}
-
+TOOLS_CELL = (
+    ORDER_TOOL_CELL
+    + """
 def not_a_tool(x: str) -> str:
     return x
-'''
+"""
+)
 
 
 @pytest.fixture
 def ip(local_env: RunningServer) -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.extension_manager.load_extension("nur_notebook")
-    shell.run_cell(TOOLS_CELL)
-    yield shell
-    shell.extension_manager.unload_extension("nur_notebook")
-    for name in ("conv", "support", "bot"):
-        shell.user_ns.pop(name, None)
+    with kit_shell(TOOLS_CELL, conversations=("conv", "support", "bot")) as shell:
+        yield shell
 
 
 def test_load_ext_reuses_the_running_local_server(
