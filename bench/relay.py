@@ -51,10 +51,8 @@ from browser_harness import (  # noqa: E402  (path set above)
     chromium_args,
     kernel_eval,
     kernel_json,
-    open_notebook,
-    run_all,
+    run_notebook,
     speech_wav,
-    write_notebook,
 )
 
 from nur_notebook.protocol.frames import HEADER  # noqa: E402
@@ -203,10 +201,8 @@ def run_lab(pw: Any, sink: Sink, wav: Path, *, mode: str, seconds: float) -> dic
     )
     try:
         cell = KERNEL_CELL.format(url=sink.url(name), relay=mode != "comm")
-        write_notebook(server.root / "bench.ipynb", [cell])
         page = browser.new_page()
-        open_notebook(page, server, "bench.ipynb")
-        run_all(page)
+        run_notebook(page, server, "bench.ipynb", [cell])
         page.locator(".nur-conv").wait_for(timeout=60_000)
         page.wait_for_timeout(2000)  # the relay socket opens (or fails) meanwhile
         pids = {"kernel": int(kernel_eval(page, "print(os.getpid())")), "server": server.proc.pid}

@@ -245,6 +245,13 @@ def run_all(page: Any) -> None:
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
+def run_notebook(page: Any, server: JupyterServer, name: str, cells: list[str]) -> None:
+    """Write the notebook ``name`` of ``cells``, open it and run all its cells."""
+    write_notebook(server.root / name, cells)
+    open_notebook(page, server, name)
+    run_all(page)
+
+
 def kernel_eval(page: Any, code: str) -> str:
     """Run ``code`` in the page's kernel and return what it printed; raise on an error."""
     result = page.evaluate(_EXEC, code)

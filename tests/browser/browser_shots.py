@@ -16,6 +16,21 @@ from browser_harness import CHROMIUM, REPO, Flavour, JupyterServer
 
 SHOTS = Path("/tmp/shots")
 
+#: A notebook cell that defines the ``lookup_order`` tool (any digits said are the number).
+ORDER_TOOL_CELL = '''\
+import nur_notebook
+
+@nur_notebook.tool
+def lookup_order(order_id: str) -> dict:
+    """Look up order status by ID.
+
+    Args:
+        order_id: The order number, digits only.
+    """
+    digits = "".join(ch for ch in order_id if ch.isdigit())
+    return {"order_id": digits, "status": "shipped", "carrier": "DHL"}
+'''
+
 
 def missing_requirements() -> str | None:
     if not Path(CHROMIUM).exists():

@@ -10,33 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_harness import (
-    JupyterServer,
-    kernel_json,
-    open_notebook,
-    run_all,
-    wait_kernel,
-    write_notebook,
-)
-from browser_shots import shot
+from browser_harness import JupyterServer, kernel_json, run_notebook, wait_kernel
+from browser_shots import ORDER_TOOL_CELL, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 
 CELLS = [
     "%load_ext nur_notebook",
-    '''\
-import nur_notebook
-
-@nur_notebook.tool
-def lookup_order(order_id: str) -> dict:
-    """Look up order status by ID.
-
-    Args:
-        order_id: The order number, digits only.
-    """
-    digits = "".join(ch for ch in order_id if ch.isdigit())
-    return {"order_id": digits, "status": "shipped", "carrier": "DHL"}
-''',
+    ORDER_TOOL_CELL,
     """\
 %%nur_agent Order Desk --tools lookup_order --max-turns 10 --as support
 You are a customer support agent for an online store.
@@ -50,9 +31,7 @@ then tell them the status in one short sentence.
 def test_spoken_order_question_runs_the_tool_and_gets_answered(
     page: Any, stack: JupyterServer
 ) -> None:
-    write_notebook(stack.root / "support.ipynb", CELLS)
-    open_notebook(page, stack, "support.ipynb")
-    run_all(page)
+    run_notebook(page, stack, "support.ipynb", CELLS)
     page.locator(".nur-conv").wait_for(timeout=240_000)
     wait_kernel(page, "'support' in dir()", timeout=240, what="the support conversation")
     wait_kernel(

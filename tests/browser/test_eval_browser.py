@@ -12,32 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import (
-    JupyterServer,
-    kernel_eval,
-    open_notebook,
-    run_all,
-    wait_kernel,
-    write_notebook,
-)
-from browser_shots import SHOTS
+from browser_harness import JupyterServer, kernel_eval, run_notebook, wait_kernel
+from browser_shots import ORDER_TOOL_CELL, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.engines]
 
 SETUP = [
     "%load_ext nur_notebook",
-    '''\
-import nur_notebook
-
-@nur_notebook.tool
-def lookup_order(order_id: str) -> dict:
-    """Look up an order's status by its number.
-
-    Args:
-        order_id: The order number, digits only.
-    """
-    return {"order_id": order_id, "status": "shipped"}
-''',
+    ORDER_TOOL_CELL,
     """\
 %%nur_agent Order Desk --tools lookup_order --no-talk --as v1
 You are a support agent for an online shop. For an order number, call lookup_order with it,
@@ -72,9 +54,7 @@ def _shot(page: Any, name: str) -> Path:
 def test_the_matrix_fills_in_live_and_a_cell_opens_with_its_audio(
     page: Any, stack: JupyterServer
 ) -> None:
-    write_notebook(stack.root / "evals.ipynb", [*SETUP, EVAL_CELL])
-    open_notebook(page, stack, "evals.ipynb")
-    run_all(page)
+    run_notebook(page, stack, "evals.ipynb", [*SETUP, EVAL_CELL])
     matrix = page.locator(".nur-eval").first
     matrix.wait_for(timeout=400_000)
     # Drawn before any attempt has finished: one scenario, the kernel's two versions.
@@ -125,9 +105,7 @@ then say the status in one short sentence.
 def test_a_spoken_conversation_round_trips_through_to_scenario(
     page: Any, stack: JupyterServer
 ) -> None:
-    write_notebook(stack.root / "roundtrip.ipynb", ROUND_TRIP)
-    open_notebook(page, stack, "roundtrip.ipynb")
-    run_all(page)
+    run_notebook(page, stack, "roundtrip.ipynb", ROUND_TRIP)
     page.locator(".nur-conv").wait_for(timeout=400_000)
     wait_kernel(
         page, "'talk' in dir() and talk.status == 'listening'", timeout=400, what="a session"

@@ -8,7 +8,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from browser_harness import JupyterServer, open_notebook, run_all, wait_kernel, write_notebook
+from browser_harness import JupyterServer, run_notebook, wait_kernel
 
 ECHO = """\
 import math, struct
@@ -106,9 +106,7 @@ def best_correlation(a: list[float], b: list[float]) -> float:
 def open_echo(page: Any, jupyter: JupyterServer, *, setup: str = "") -> None:
     """Open the echo notebook; ``setup`` runs before the widget is displayed."""
     cell = ECHO[: -len("w\n")] + setup + "\nw\n" if setup else ECHO
-    write_notebook(jupyter.root / "echo.ipynb", [cell])
-    open_notebook(page, jupyter, "echo.ipynb")
-    run_all(page)
+    run_notebook(page, jupyter, "echo.ipynb", [cell])
     page.locator(".nur-conv").wait_for(timeout=30_000)
 
 
