@@ -36,6 +36,10 @@ from scipy.signal import resample_poly
 from nur_notebook.server.pipeline.base import ToolSpec
 from nur_notebook.server.pipeline.text import DIGIT_WORDS, normalize_digits
 
+# The engine tests' word edit distance serves here too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "server" / "pipeline"))
+from engine_speech import word_edits
+
 ENGLISH = [
     "What is the balance of account four four seven?",
     "My order number is five five eight one zero.",
@@ -145,13 +149,8 @@ def words(text: str) -> list[str]:
 
 def wer(reference: str, hypothesis: str) -> tuple[int, int]:
     """(word edits, reference words)."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1], len(ref)
+    ref = words(reference)
+    return word_edits(ref, words(hypothesis)), len(ref)
 
 
 def digits_right(reference: str, hypothesis: str) -> bool | None:

@@ -90,6 +90,16 @@ def _eval(server: ServerProcess | None, suite: Path, *args: str, base_url: str |
     )
 
 
+def _run_suite(
+    server: ServerProcess, path: Path, text: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Write ``text`` to the suite file ``path`` and run it, its output into ``out`` beside
+    it: the finished command and that folder."""
+    path.write_text(text)
+    out = path.parent / "out"
+    return _eval(server, path, "--out", str(out), *args), out
+
+
 def _agent_count(server: ServerProcess) -> int:
     response = httpx.get(
         f"{server.base_url}/v1/agents",
@@ -104,12 +114,10 @@ def _agent_count(server: ServerProcess) -> int:
 def test_three_scenarios_two_variants_three_attempts(
     engines_server: ServerProcess, tmp_path: Path
 ) -> None:
-    suite = tmp_path / "orders.yaml"
-    suite.write_text(MATRIX_SUITE)
-    out = tmp_path / "out"
     before = _agent_count(engines_server)
-    done = _eval(
-        engines_server, suite, "--out", str(out), "--min-pass-rate", "0.5", "--concurrency", "2"
+    suite = tmp_path / "orders.yaml"
+    done, out = _run_suite(
+        engines_server, suite, MATRIX_SUITE, "--min-pass-rate", "0.5", "--concurrency", "2"
     )
     assert done.returncode in (0, 1), done.stderr
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
@@ -153,10 +161,9 @@ def test_three_scenarios_two_variants_three_attempts(
 def test_a_broken_expectation_fails_the_run_naming_the_check(
     engines_server: ServerProcess, tmp_path: Path
 ) -> None:
-    suite = tmp_path / "broken.yaml"
-    suite.write_text(BROKEN_SUITE)
-    out = tmp_path / "out"
-    done = _eval(engines_server, suite, "--out", str(out), "--min-pass-rate", "1")
+    done, out = _run_suite(
+        engines_server, tmp_path / "broken.yaml", BROKEN_SUITE, "--min-pass-rate", "1"
+    )
     assert done.returncode == 1, done.stderr
     assert 'turn 1 reply_contains "xylophone"' in done.stderr
     (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -39,6 +41,21 @@ async def _one_word_session(client: AsyncNurClient) -> Any:
     return await client.agents.sessions.create(agent_id=agent.id)
 
 
+@asynccontextmanager
+async def _cut_link(
+    server: Server,
+) -> AsyncIterator[tuple[AsyncNurClient, CuttingProxy, Any, AsyncNurClient]]:
+    """A one-word session and two clients: one straight to the server, one whose link runs
+    through a ``CuttingProxy``. Yields (client, proxy, session, proxied client)."""
+    async with (
+        server.client() as client,
+        CuttingProxy(target_port=port_of(server.base_url), latency=LATENCY_S) as proxy,
+    ):
+        session = await _one_word_session(client)
+        proxied = AsyncNurClient(api_key=server.api_key, base_url=f"http://127.0.0.1:{proxy.port}")
+        yield client, proxy, session, proxied
+
+
 async def _until_done(conn: AsyncSessionConnection, text: str, seen: list[Any]) -> int:
     """Read events into ``seen`` until the turn of the user's ``text`` is done; its number."""
     turn: int | None = None
@@ -54,12 +71,7 @@ async def _until_done(conn: AsyncSessionConnection, text: str, seen: list[Any]) 
 
 async def test_a_hundred_cuts_lose_and_double_no_typed_turn(server: Server) -> None:
     rng = random.Random(9)
-    async with (
-        server.client() as client,
-        CuttingProxy(target_port=port_of(server.base_url), latency=LATENCY_S) as proxy,
-    ):
-        session = await _one_word_session(client)
-        proxied = AsyncNurClient(api_key=server.api_key, base_url=f"http://127.0.0.1:{proxy.port}")
+    async with _cut_link(server) as (client, proxy, session, proxied):
         texts: list[str] = []
         seen: list[Any] = []
         near_send = 0
@@ -83,12 +95,7 @@ async def test_a_hundred_cuts_lose_and_double_no_typed_turn(server: Server) -> N
 
 
 async def test_without_resending_a_turn_in_flight_is_lost(server: Server) -> None:
-    async with (
-        server.client() as client,
-        CuttingProxy(target_port=port_of(server.base_url), latency=LATENCY_S) as proxy,
-    ):
-        session = await _one_word_session(client)
-        proxied = AsyncNurClient(api_key=server.api_key, base_url=f"http://127.0.0.1:{proxy.port}")
+    async with _cut_link(server) as (client, proxy, session, proxied):
         seen: list[Any] = []
         async with (
             proxied,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,17 @@ def espeak_speech(text: str, *, voice: str = "en-us", workdir: Path) -> Float32A
     return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
 
 
+def word_edits(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    """Word-level Levenshtein distance: the substitutions, insertions and deletions that
+    turn ``reference`` into ``hypothesis``."""
+    row = list(range(len(hypothesis) + 1))
+    for i, r in enumerate(reference, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hypothesis, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word-level Levenshtein distance over the reference length (case, punctuation ignored)."""
 
@@ -40,10 +51,5 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
         cleaned = "".join(c.lower() if c.isalnum() or c.isspace() else " " for c in text)
         return cleaned.split()
 
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(len(ref), 1)
+    ref = words(reference)
+    return word_edits(ref, words(hypothesis)) / max(len(ref), 1)

@@ -120,3 +120,8 @@ class Script:
 def emitted(commands: list[io.Command], kind: type[Any] | None = None) -> list[Any]:
     events = [c.event for c in commands if isinstance(c, io.Emit)]
     return [e for e in events if kind is None or isinstance(e, kind)]
+
+
+def emitted_kinds(commands: list[io.Command]) -> list[str]:
+    """The class names of the events ``commands`` send, in order."""
+    return [type(e).__name__ for e in emitted(commands)]

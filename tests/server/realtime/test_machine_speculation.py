@@ -3,7 +3,7 @@ silence really ends the turn; if the user goes on, it is dropped (no I/O)."""
 
 from __future__ import annotations
 
-from machine_script import Script, emitted, utterance
+from machine_script import Script, emitted, emitted_kinds, utterance
 
 from nur_notebook.protocol import events as ev
 from nur_notebook.server.realtime import machine_io as io
@@ -27,8 +27,7 @@ def test_a_confirmed_pause_releases_what_was_held_in_order() -> None:
     assert [c.text for c in script.of(io.Speak, said)] == ["It left the warehouse this morning."]
 
     stop = script.feed(io.SpeechStop(audio_ms=1400, utterance=utterance(1.4), ended_at=0.0))
-    kinds = [type(e).__name__ for e in emitted(stop)]
-    assert kinds == [
+    assert emitted_kinds(stop) == [
         "SpeechStopped",
         "TranscriptUserFinal",
         "ResponseStarted",
@@ -105,7 +104,7 @@ def test_ending_during_a_held_turn_shows_nothing_of_it() -> None:
     job = script.of(io.Transcribe, pause(script))[0].job
     script.feed(io.Transcribed(job, "Bye", stt_ms=50.0))
     out = script.client(ev.SessionEnd())
-    assert [type(e).__name__ for e in emitted(out)] == ["SessionEnded"]
+    assert emitted_kinds(out) == ["SessionEnded"]
     assert script.of(io.CancelBrain, out)
 
 
@@ -116,8 +115,7 @@ def test_a_reply_that_fails_while_held_is_reported_once_the_turn_ends() -> None:
     failed = script.feed(io.BrainFailed(script.stream(), "boom"))
     assert emitted(failed) == []  # the speaker stops, unheard
     stop = script.feed(io.SpeechStop(audio_ms=900, utterance=utterance(), ended_at=script.now))
-    kinds = [type(e).__name__ for e in emitted(stop)]
-    assert kinds == [
+    assert emitted_kinds(stop) == [
         "SpeechStopped",
         "TranscriptUserFinal",
         "ResponseStarted",

@@ -19,10 +19,16 @@ def decide(script: Script, order_id: str) -> list[io.Command]:
     )
 
 
-def test_a_tool_result_goes_to_the_brain_once() -> None:
+def asked(said: str, *, order_id: str) -> tuple[Script, list[io.Command]]:
+    """A session whose user said ``said`` and whose brain then looked up ``order_id``;
+    with the commands of that decision."""
     script = Script()
-    script.say("Where is order 48213?")
-    out = decide(script, "48213")
+    script.say(said)
+    return script, decide(script, order_id)
+
+
+def test_a_tool_result_goes_to_the_brain_once() -> None:
+    script, out = asked("Where is order 48213?", order_id="48213")
     call = emitted(out, ev.ToolCall)[0]
     assert (call.call_id, call.name, call.arguments) == (
         "call_1",
@@ -54,9 +60,7 @@ def test_a_tool_result_goes_to_the_brain_once() -> None:
 
 
 def test_a_tool_that_does_not_answer_becomes_an_error_result() -> None:
-    script = Script()
-    script.say("Status of order 777 please")
-    decide(script, "777")
+    script, _ = asked("Status of order 777 please", order_id="777")
     out = script.feed(io.TimerFired("tool:call_1"), after=15.0)
     error = emitted(out, ev.Error)[0]
     assert error.code == "tool_timeout"
@@ -70,9 +74,7 @@ def test_a_tool_that_does_not_answer_becomes_an_error_result() -> None:
 
 
 def test_made_up_ids_are_refused_and_the_agent_must_ask() -> None:
-    script = Script()
-    script.say("Where is my order?")
-    out = decide(script, "12345")  # nobody said 12345
+    script, out = asked("Where is my order?", order_id="12345")  # nobody said 12345
     assert not emitted(out, ev.ToolCall)
     retry = script.of(io.StartBrain, out)[0]
     assert not retry.allow_tools
@@ -95,9 +97,7 @@ def test_tool_rounds_are_capped() -> None:
 
 
 def test_an_interrupted_reply_cancels_only_its_own_tool_call() -> None:
-    script = Script()
-    script.say("Where is order 5?")
-    decide(script, "5")
+    script, _ = asked("Where is order 5?", order_id="5")
     out = script.client(ev.ResponseCancel())
     assert io.CancelTimer("tool:call_1") in out
     assert emitted(out, ev.ResponseDone)[0].status == "cancelled"
@@ -151,9 +151,7 @@ def test_expiry_ends_the_session_mid_reply() -> None:
 
 
 def test_the_client_ends_the_session_and_pending_calls_go_with_it() -> None:
-    script = Script()
-    script.say("Where is order 9?")
-    decide(script, "9")
+    script, _ = asked("Where is order 9?", order_id="9")
     out = script.client(ev.SessionEnd())
     assert io.CancelTimer("tool:call_1") in out
     assert io.CancelTimer("expiry") in out
