@@ -13,7 +13,8 @@ from typing import Any
 
 from nur_notebook.evals.errors import Problem
 from nur_notebook.evals.model import EXPECT_KEYS, Expect, ToolCallExpect
-from nur_notebook.evals.yaml_source import Lines, Path, path_text
+from nur_notebook.evals.yaml_source import Lines, Path
+from nur_notebook.protocol.schema import field_path
 
 
 class FieldChecks:
@@ -32,7 +33,7 @@ class FieldChecks:
             line = self.lines.get(path[:end])
             if line is not None:
                 break
-        self.problems.append(Problem(path_text(path), message, line, self.source))
+        self.problems.append(Problem(field_path(path), message, line, self.source))
 
     def keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], path: Path) -> None:
         for key in data:

@@ -50,15 +50,4 @@ def _walk(node: yaml.Node, path: Path, lines: Lines) -> None:
             _walk(item, (*path, index), lines)
 
 
-def path_text(path: Path) -> str:
-    """``("scenarios", 0, "turns")`` as ``scenarios[0].turns``."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
-
-
-__all__ = ["Lines", "Path", "load_yaml", "path_text"]
+__all__ = ["Lines", "Path", "load_yaml"]

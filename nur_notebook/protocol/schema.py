@@ -1,4 +1,5 @@
-"""Dataclass <-> JSON-object conversion with type checks, for the event codec.
+"""Dataclass <-> JSON-object conversion with type checks, for the event codec; and how a
+field's place in a JSON document is written in error messages (``tools[0].name``).
 
 Checks the small set of field types events use: str, int, float, bool, dict, list,
 ``Any``, ``Literal[...]`` and ``X | None``. Kept apart from ``events.py`` so the event
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from nur_notebook.protocol.errors import ErrorCode, ProtocolError
@@ -113,3 +115,14 @@ def event_to_dict(event: Any) -> dict[str, Any]:
     """The JSON object of an event, with ``type`` first."""
     body = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
     return {"type": body.pop("type"), **body}
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """A field's place as text: ``("tools", 0, "name")`` -> ``tools[0].name`` ("" for none)."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

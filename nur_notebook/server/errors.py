@@ -20,6 +20,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nur_notebook.protocol.schema import field_path
 from nur_notebook.server.api_error import API_ERROR, ApiError, invalid, not_found
 from nur_notebook.server.auth import check_authorization
 from nur_notebook.server.ids import REQUEST_PREFIX, new_id
@@ -53,13 +54,7 @@ def param_path(loc: Sequence[int | str]) -> str | None:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or None
+    return field_path(parts) or None
 
 
 def from_validation_error(errors: Sequence[Any]) -> ApiError:
