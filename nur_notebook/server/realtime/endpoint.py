@@ -130,13 +130,7 @@ async def _pump(websocket: WebSocket, runtime: SessionRuntime, conn: Connection)
                 await runtime.on_bytes(data)
         except Exception as exc:  # a bug must not take the server or other sessions down
             log.exception("session %s: handling a frame failed", runtime.info.session_id)
-            await runtime.error(
-                ProtocolError(
-                    ErrorCode.INTERNAL_ERROR,
-                    f"internal error: {type(exc).__name__}",
-                    close_code=CloseCode.INTERNAL_ERROR,
-                )
-            )
+            await runtime.failed(exc)
             return
 
 

@@ -131,6 +131,17 @@ class SessionRuntime:
     async def error(self, exc: ProtocolError) -> None:
         await self.out.error(exc)
 
+    async def failed(self, exc: Exception) -> None:
+        """A bug broke what the session was doing: the client hears ``internal_error``
+        (the exception's type, no details) and the socket closes with 1011."""
+        await self.error(
+            ProtocolError(
+                ErrorCode.INTERNAL_ERROR,
+                f"internal error: {type(exc).__name__}",
+                close_code=CloseCode.INTERNAL_ERROR,
+            )
+        )
+
     # --- input ------------------------------------------------------------------------
 
     async def _admitted(self, guard: FloodGuard, cost: float = 1.0) -> bool:
@@ -216,13 +227,7 @@ class SessionRuntime:
             raise
         except Exception as exc:  # a bug must not take the session down silently
             log.exception("session %s: a worker failed", self.info.session_id)
-            await self.error(
-                ProtocolError(
-                    ErrorCode.INTERNAL_ERROR,
-                    f"internal error: {type(exc).__name__}",
-                    close_code=CloseCode.INTERNAL_ERROR,
-                )
-            )
+            await self.failed(exc)
 
     async def _run(self, command: io.Command) -> io.Input | None:
         match command:
