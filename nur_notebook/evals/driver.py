@@ -1,10 +1,11 @@
 """One attempt: a fresh session with an agent, the scenario's turns sent in order.
 
-Typed turns go as ``input.text``; spoken and recorded ones as 16 kHz microphone frames of
-20 ms at real-time pace, then silence, so the server's VAD ends the turn and its STT writes
-what it heard (``transcribed``). Each turn waits for the user's final transcript, the
-reply's ``response.done`` and the turn's ``metrics.turn``. The attempt records every turn
-(what the result rows hold) and the audio both ways (for the report and the widget).
+Typed turns go as ``input.text``; spoken and recorded ones as 16 kHz microphone frames at
+real-time pace, then silence (``realtime.watch.send_recording``), so the server's VAD ends
+the turn and its STT writes what it heard (``transcribed``). Each turn waits for the user's
+final transcript, the reply's ``response.done`` and the turn's ``metrics.turn``. The
+attempt records every turn (what the result rows hold) and the audio both ways (for the
+report and the widget).
 """
 
 from __future__ import annotations
@@ -28,13 +29,8 @@ from nur_notebook.protocol.events import (
     TranscriptUserFinal,
 )
 from nur_notebook.realtime.events import ResponseAudio
+from nur_notebook.realtime.watch import EndedEarly, StreamWatch, send_recording
 
-#: Microphone frames of this many milliseconds (16 kHz PCM16: 640 bytes).
-FRAME_MS = 20
-#: Silence after a spoken turn, so the VAD hears its end (the server's default is 600 ms).
-TRAILING_SILENCE_MS = 1_200
-#: If the VAD has not ended the turn this long after the silence, the turn is committed.
-COMMIT_AFTER_S = 4.0
 #: How long after a turn is sent the server may take to say what it heard.
 HEARD_TIMEOUT_S = 60.0
 #: How long a reply may take.
@@ -72,7 +68,7 @@ class Attempt:
 
 
 @dataclass
-class _Live:
+class _Live(StreamWatch):
     """The event stream so far, folded by server turn number."""
 
     user: dict[int, str] = field(default_factory=dict)
@@ -83,14 +79,7 @@ class _Live:
     metrics: dict[int, float | None] = field(default_factory=dict)
     generation_turn: dict[int, int] = field(default_factory=dict)
     audio: dict[int, list[tuple[bytes, int]]] = field(default_factory=dict)
-    speech_stopped: int = 0
-    ended: str | None = None
     errors: list[str] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-class _Ended(Exception):
-    pass
 
 
 async def run_attempt(
@@ -111,12 +100,12 @@ async def run_attempt(
         reader = asyncio.create_task(_read(conn, live))
         try:
             if initial_message:
-                await _wait(live, lambda: 0 in live.done, REPLY_TIMEOUT_S)
+                await live.until(lambda: 0 in live.done, REPLY_TIMEOUT_S)
             for planned in turns:
                 await _one_turn(conn, live, planned, attempt)
         except TimeoutError as exc:
             attempt.error = str(exc) or "a turn timed out"
-        except _Ended:
+        except EndedEarly:
             attempt.error = f"the session ended early ({live.ended})"
         finally:
             with contextlib.suppress(Exception):
@@ -130,21 +119,25 @@ async def run_attempt(
 
 async def _one_turn(conn: Any, live: _Live, planned: PlannedTurn, attempt: Attempt) -> None:
     heard_before = set(live.user)
+
+    def heard() -> bool:
+        return bool(set(live.user) - heard_before)
+
     if planned.pcm is not None:
-        await _stream(conn, live, planned.pcm, heard_before)
+        await send_recording(conn, planned.pcm, live, heard=heard)
     else:
         await conn.send_text(planned.text or planned.user or "")
     try:
-        await _wait(live, lambda: bool(set(live.user) - heard_before), HEARD_TIMEOUT_S)
+        await live.until(heard, HEARD_TIMEOUT_S)
     except TimeoutError:
         raise TimeoutError("the server heard no words in the turn") from None
     turn = min(set(live.user) - heard_before)
     try:
-        await _wait(live, lambda: turn in live.done, REPLY_TIMEOUT_S)
+        await live.until(lambda: turn in live.done, REPLY_TIMEOUT_S)
     except TimeoutError:
         raise TimeoutError(f"no reply within {REPLY_TIMEOUT_S:g} s") from None
     with contextlib.suppress(TimeoutError):
-        await _wait(live, lambda: turn in live.metrics, METRICS_GRACE_S)
+        await live.until(lambda: turn in live.metrics, METRICS_GRACE_S)
     pieces = live.audio.get(turn, [])
     rate = pieces[0][1] if pieces else 24_000
     attempt.audio.append(
@@ -165,36 +158,6 @@ async def _one_turn(conn: Any, live: _Live, planned: PlannedTurn, attempt: Attem
     )
 
 
-async def _stream(conn: Any, live: _Live, pcm: bytes, heard_before: set[int]) -> None:
-    """Microphone frames at real-time pace, then silence; commit if the VAD stays quiet."""
-    frame = FRAME_MS * 32
-    audio = pcm + b"\x00\x00" * (TRAILING_SILENCE_MS * 16)
-    stopped_before = live.speech_stopped
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    for index, offset in enumerate(range(0, len(audio), frame)):
-        await conn.send_audio(audio[offset : offset + frame])
-        due = start + (index + 1) * FRAME_MS / 1000
-        await asyncio.sleep(max(0.0, due - loop.time()))
-
-    def heard() -> bool:
-        return live.speech_stopped > stopped_before or bool(set(live.user) - heard_before)
-
-    try:
-        await _wait(live, heard, COMMIT_AFTER_S)
-    except TimeoutError:
-        await conn.commit()  # the VAD did not end the turn: end it as push-to-talk would
-
-
-async def _wait(live: _Live, ready: Callable[[], bool], within: float) -> None:
-    async with asyncio.timeout(within):
-        while not ready():
-            if live.ended is not None:
-                raise _Ended
-            live.changed.clear()
-            await live.changed.wait()
-
-
 async def _read(conn: Any, live: _Live) -> None:
     try:
         async for event in conn:
@@ -202,10 +165,9 @@ async def _read(conn: Any, live: _Live) -> None:
             live.changed.set()
     except Exception as exc:
         live.errors.append(f"the session connection failed: {exc}")
-        live.ended = live.ended or "error"
+        live.finish("error")
     else:
-        live.ended = live.ended or "closed"
-    live.changed.set()
+        live.finish("closed")
 
 
 def _fold(live: _Live, event: Any) -> None:

@@ -26,21 +26,14 @@ from nur_notebook.protocol.events import (
     SpeechStopped,
     TranscriptUserFinal,
 )
-from nur_notebook.protocol.pcm import (
-    FRAME_MS,
-    float_to_pcm16,
-    pcm16_to_float,
-    recording_as_turn,
-    resample,
-)
+from nur_notebook.protocol.pcm import float_to_pcm16, pcm16_to_float, resample
 from nur_notebook.realtime.audio import write_wav
 from nur_notebook.realtime.connection import AsyncSessionConnection
 from nur_notebook.realtime.events import ResponseAudio
 from nur_notebook.realtime.talk_format import EventFormatter
 from nur_notebook.realtime.tools import ToolFunction
+from nur_notebook.realtime.watch import EndedEarly, StreamWatch, send_recording
 
-#: If the VAD has not ended the turn this long after the silence, the turn is committed.
-COMMIT_AFTER_S = 4.0
 #: After ``response.done``, how long to wait for the turn's ``metrics.turn``.
 METRICS_GRACE_S = 3.0
 
@@ -59,16 +52,13 @@ class TalkPlan:
 
 
 @dataclass
-class _Progress:
+class _Progress(StreamWatch):
     """What the event stream has shown so far, for waiting on turns."""
 
     user_turns: list[int] = field(default_factory=list)
     done_turns: set[int] = field(default_factory=set)
     metrics_turns: set[int] = field(default_factory=set)
-    speech_stopped: int = 0
-    ended: str | None = None
     errors: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class AudioSink:
@@ -111,7 +101,7 @@ async def run_talk(
     reader = asyncio.create_task(_read(conn, progress, sink, out, EventFormatter()))
     try:
         if plan.greeting:
-            await _wait(progress, lambda: 0 in progress.done_turns, plan.turn_timeout)
+            await progress.until(lambda: 0 in progress.done_turns, plan.turn_timeout)
         for text in plan.texts:
             await _turn(progress, conn.send_text(text), plan, out)
         if plan.pcm is not None:
@@ -119,7 +109,7 @@ async def run_talk(
     except TimeoutError:
         out(f"error: no reply within {plan.turn_timeout:g} s")
         return 1
-    except _Ended:
+    except EndedEarly:
         # The session ended on its own (max_turns, expiry): fine. A lost connection is not.
         return 1 if progress.ended in ("error", "closed") else 0
     finally:
@@ -128,53 +118,26 @@ async def run_talk(
     return 1 if progress.ended == "error" else 0
 
 
-class _Ended(Exception):
-    """The session ended (or the connection closed) before the plan was done."""
-
-
 async def _turn(
     progress: _Progress, send: Awaitable[None], plan: TalkPlan, out: Callable[[str], None]
 ) -> None:
     before = len(progress.user_turns)
     await send
-    await _wait(progress, lambda: len(progress.user_turns) > before, plan.turn_timeout)
+    await progress.until(lambda: len(progress.user_turns) > before, plan.turn_timeout)
     turn = progress.user_turns[before]
-    await _wait(progress, lambda: turn in progress.done_turns, plan.turn_timeout)
+    await progress.until(lambda: turn in progress.done_turns, plan.turn_timeout)
     try:
-        await _wait(progress, lambda: turn in progress.metrics_turns, METRICS_GRACE_S)
+        await progress.until(lambda: turn in progress.metrics_turns, METRICS_GRACE_S)
     except TimeoutError:
         out(f"turn {turn}: no metrics")
-
-
-async def _wait(progress: _Progress, ready: Callable[[], bool], within: float) -> None:
-    async with asyncio.timeout(within):
-        while not ready():
-            if progress.ended is not None:
-                raise _Ended
-            progress.changed.clear()
-            await progress.changed.wait()
 
 
 async def _stream(
     conn: AsyncSessionConnection, pcm: bytes, progress: _Progress, pace: float
 ) -> None:
-    """Send ``pcm`` as a turn (its frames, then silence) at ``pace`` x real time; commit if
-    the VAD stays silent."""
-    stopped_before = progress.speech_stopped
     users_before = len(progress.user_turns)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    for index, frame in enumerate(recording_as_turn(pcm)):
-        await conn.send_audio(frame)
-        due = start + (index + 1) * FRAME_MS / 1000 / pace
-        await asyncio.sleep(max(0.0, due - loop.time()))
-    heard = lambda: (  # noqa: E731 - a one-line predicate reads best inline
-        progress.speech_stopped > stopped_before or len(progress.user_turns) > users_before
-    )
-    try:
-        await _wait(progress, heard, COMMIT_AFTER_S)
-    except TimeoutError:
-        await conn.commit()  # the VAD did not end the turn: end it by hand
+    heard = lambda: len(progress.user_turns) > users_before  # noqa: E731 - a one-line predicate
+    await send_recording(conn, pcm, progress, heard=heard, pace=pace)
 
 
 async def _read(
@@ -209,10 +172,9 @@ async def _read(
             progress.changed.set()
     except Exception as exc:
         out(f"error: {exc}")
-        progress.ended = progress.ended or "error"
+        progress.finish("error")
     else:
-        progress.ended = progress.ended or "closed"
-    progress.changed.set()
+        progress.finish("closed")
 
 
 def load_tools(specs: Sequence[str]) -> dict[str, ToolFunction]:
