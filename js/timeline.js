@@ -68,6 +68,17 @@ function upsert(list, match, make) {
 }
 
 /**
+ * The state with the tool call `callId` made (or remade) by `make` from its entry so far.
+ * @param {State} s
+ * @param {string} callId
+ * @param {(old: ToolLine | undefined) => ToolLine} make
+ * @returns {State}
+ */
+function putTool(s, callId, make) {
+  return { ...s, tools: upsert(s.tools, (t) => t.call_id === callId, make) };
+}
+
+/**
  * Text of a streamed delta: servers send either the new piece or the whole text so far.
  * @param {string} before
  * @param {string} piece
@@ -184,44 +195,31 @@ export function reduce(s, e) {
     case "response.done":
       return { ...s, status: s.ended ? s.status : "listening", agentSpeaking: false };
     case "tool.call":
-      return {
-        ...s,
-        tools: upsert(
-          s.tools,
-          (t) => t.call_id === e.call_id,
-          (old) =>
-            old && !old.pending
-              ? old
-              : {
-                  call_id: e.call_id,
-                  name: e.name,
-                  arguments: e.arguments || {},
-                  output: null,
-                  is_error: false,
-                  duration_ms: null,
-                  turn: typeof e.turn === "number" ? e.turn : null,
-                  pending: true,
-                },
-        ),
-      };
+      return putTool(s, e.call_id, (old) =>
+        old && !old.pending
+          ? old
+          : {
+              call_id: e.call_id,
+              name: e.name,
+              arguments: e.arguments || {},
+              output: null,
+              is_error: false,
+              duration_ms: null,
+              turn: typeof e.turn === "number" ? e.turn : null,
+              pending: true,
+            },
+      );
     case "tool.call.completed":
-      return {
-        ...s,
-        tools: upsert(
-          s.tools,
-          (t) => t.call_id === e.call_id,
-          (old) => ({
-            call_id: e.call_id,
-            name: e.name || (old ? old.name : "?"),
-            arguments: old ? old.arguments : e.arguments || {},
-            output: e.output,
-            is_error: Boolean(e.is_error),
-            duration_ms: typeof e.duration_ms === "number" ? e.duration_ms : null,
-            turn: old ? old.turn : typeof e.turn === "number" ? e.turn : null,
-            pending: false,
-          }),
-        ),
-      };
+      return putTool(s, e.call_id, (old) => ({
+        call_id: e.call_id,
+        name: e.name || (old ? old.name : "?"),
+        arguments: old ? old.arguments : e.arguments || {},
+        output: e.output,
+        is_error: Boolean(e.is_error),
+        duration_ms: typeof e.duration_ms === "number" ? e.duration_ms : null,
+        turn: old ? old.turn : typeof e.turn === "number" ? e.turn : null,
+        pending: false,
+      }));
     case "metrics.turn": {
       /** @type {TurnMetrics} */
       const m = { turn };
