@@ -21,8 +21,9 @@ import random
 import time
 from collections import deque
 from collections.abc import Coroutine
-from types import TracebackType
 from typing import Any
+
+from nur_notebook.client.base import AsyncClosing
 
 
 class _Pipe:
@@ -97,7 +98,7 @@ class _Link:
             writer.transport.abort()
 
 
-class CuttingProxy:
+class CuttingProxy(AsyncClosing):
     """Forwards ``127.0.0.1:port`` to ``127.0.0.1:target_port`` with ``latency`` each way."""
 
     def __init__(self, *, target_port: int, latency: float = 0.04) -> None:
@@ -114,12 +115,8 @@ class CuttingProxy:
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def close(self) -> None:
+        """Stop listening and drop every link."""
         assert self._server is not None
         self._server.close()
         for link in self._links:

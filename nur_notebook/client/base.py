@@ -1,8 +1,10 @@
-"""What the sync and async clients share: configuration, headers, and reading answers."""
+"""What the sync and async clients share: configuration, headers, reading answers, and
+closing at the end of a ``with`` block (the session connections close the same way)."""
 
 from __future__ import annotations
 
 import os
+from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -100,3 +102,33 @@ def read_response(call: Call[T], response: httpx.Response) -> T:
             f"The API answered {call.method} {call.path} with an unexpected body: {error}",
             request=response.request,
         ) from error
+
+
+class Closing:
+    """``with obj:`` closes ``obj`` when the block ends (a subclass defines ``close``)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClosing:
+    """``async with obj:`` closes ``obj`` when the block ends (a subclass defines ``close``)."""
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -16,12 +16,11 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import cached_property
-from types import TracebackType
 from typing import TypeVar
 
 import httpx
 
-from nur_notebook.client.base import ClientConfig, read_response
+from nur_notebook.client.base import AsyncClosing, ClientConfig, Closing, read_response
 from nur_notebook.client.calls import Call
 from nur_notebook.client.errors import APIConnectionError, APITimeoutError
 from nur_notebook.client.resources import (
@@ -64,7 +63,7 @@ class _ConfiguredClient:
         return self._config.max_retries
 
 
-class NurClient(_ConfiguredClient):
+class NurClient(_ConfiguredClient, Closing):
     """Blocking client: ``client.agents``, ``client.agents.sessions``, ``client.sessions``,
     ``client.voices``. Close it (or use ``with``) to release its connections."""
 
@@ -122,19 +121,11 @@ class NurClient(_ConfiguredClient):
     def __enter__(self) -> NurClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"NurClient(base_url={self.base_url!r})"
 
 
-class AsyncNurClient(_ConfiguredClient):
+class AsyncNurClient(_ConfiguredClient, AsyncClosing):
     """The asyncio twin of ``NurClient``: the same namespaces, methods are coroutines."""
 
     def __init__(
@@ -190,14 +181,6 @@ class AsyncNurClient(_ConfiguredClient):
 
     async def __aenter__(self) -> AsyncNurClient:
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return f"AsyncNurClient(base_url={self.base_url!r})"

@@ -22,9 +22,9 @@ import contextlib
 import queue
 import threading
 from collections.abc import Coroutine, Iterator
-from types import TracebackType
 from typing import Any, TypeVar
 
+from nur_notebook.client.base import Closing
 from nur_notebook.protocol.events import ClientEvent
 from nur_notebook.realtime.connection import AsyncSessionConnection
 from nur_notebook.realtime.events import ConnectionReconnecting
@@ -42,7 +42,7 @@ class _End:
         self.error = error
 
 
-class SessionConnection:
+class SessionConnection(Closing):
     """Blocking twin of ``AsyncSessionConnection``; takes the same arguments."""
 
     def __init__(self, url: str, **options: Any) -> None:
@@ -59,14 +59,6 @@ class SessionConnection:
     def __enter__(self) -> SessionConnection:
         self.open()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def open(self) -> None:
         """Start the loop thread, open the socket and wait for the first event."""

@@ -25,13 +25,13 @@ import contextlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from nur_notebook.client.base import AsyncClosing
 from nur_notebook.protocol.events import (
     Ack,
     ClientEvent,
@@ -79,7 +79,7 @@ class _End:
         self.error = error
 
 
-class AsyncSessionConnection:
+class AsyncSessionConnection(AsyncClosing):
     """An open session socket: an async iterator of events plus the sending methods.
 
     Use it as ``async with``: entering opens the socket and waits for the server's first
@@ -168,14 +168,6 @@ class AsyncSessionConnection:
     async def __aenter__(self) -> AsyncSessionConnection:
         await self.open()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def open(self) -> None:
         """Open the socket and wait for the server's first event."""
