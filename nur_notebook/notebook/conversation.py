@@ -330,7 +330,7 @@ class Conversation:
 
     def to_markdown(self) -> str:
         """The transcript and tool calls as Markdown."""
-        return reprs.to_markdown(self.transcript, self.tool_calls, agent=self.agent)
+        return reprs.to_markdown(self._view())
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Everything recorded (agent, transcript, tool calls, metrics) as JSON text."""
@@ -352,7 +352,7 @@ class Conversation:
         return target
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        status = self.status
+        view = self._view()
         bundle: dict[str, Any] = {}
         metadata: dict[str, Any] = {}
         if self.widget is not None:
@@ -362,16 +362,15 @@ class Conversation:
                 metadata.update(shown[1] or {})
             elif isinstance(shown, dict):  # ipywidgets: data only
                 bundle.update(shown)
-        bundle["text/plain"] = reprs.to_text(
-            self.transcript, self.tool_calls, agent=self.agent, status=status
-        )
-        bundle["text/html"] = reprs.to_html(
-            self.transcript, self.tool_calls, agent=self.agent, status=status
-        )
+        bundle["text/plain"] = reprs.to_text(view)
+        bundle["text/html"] = reprs.to_html(view)
         return bundle, metadata
 
     def __repr__(self) -> str:
-        return reprs.to_text(self.transcript, self.tool_calls, agent=self.agent, status=self.status)
+        return reprs.to_text(self._view())
+
+    def _view(self) -> reprs.View:
+        return reprs.View(self.transcript, self.tool_calls, agent=self.agent, status=self.status)
 
     def show(self) -> None:
         """Display the conversation (the widget, with a text/HTML transcript fallback)."""

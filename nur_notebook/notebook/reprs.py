@@ -1,5 +1,8 @@
 """Render a conversation as Markdown, HTML and plain text (pure functions over dicts).
 
+Each rendering takes a ``View``: the transcript and tool calls (entries as the
+conversation keeps them), the agent, and the status the text and HTML show.
+
 The HTML is what GitHub and nbviewer show where the live widget cannot render, so it
 uses inline styles only (no scripts, no classes that need a stylesheet).
 """
@@ -9,11 +12,23 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 Entry = Mapping[str, Any]
 
 _ROLE_LABEL = {"user": "User", "agent": "Agent"}
+
+
+@dataclass(frozen=True)
+class View:
+    """What a rendering shows of a conversation."""
+
+    transcript: Sequence[Entry]
+    tool_calls: Sequence[Entry]
+    _: KW_ONLY
+    agent: Mapping[str, Any]
+    status: str = ""
 
 
 def _title(agent: Mapping[str, Any]) -> str:
@@ -41,6 +56,16 @@ def _call_text(call: Entry) -> str:
     return f"{call.get('name')}({arguments}) {verdict} {output}{took}"
 
 
+def _role(entry: Entry) -> str:
+    role = str(entry.get("role"))
+    return _ROLE_LABEL.get(role, role)
+
+
+def _cut(entry: Entry) -> bool:
+    """Interrupted after some of it was played (the rest is marked, not hidden)."""
+    return bool(entry.get("interrupted") and entry.get("text"))
+
+
 def _said(entry: Entry) -> str:
     text = str(entry.get("text") or "")
     if not text and entry.get("interrupted"):
@@ -65,62 +90,43 @@ def _walk(transcript: Sequence[Entry], tool_calls: Sequence[Entry]) -> list[tupl
     return items
 
 
-def to_markdown(
-    transcript: Sequence[Entry],
-    tool_calls: Sequence[Entry],
-    *,
-    agent: Mapping[str, Any],
-) -> str:
+def to_markdown(view: View) -> str:
     """A Markdown transcript: a heading, then one bullet per line of speech or tool call."""
-    lines = [f"### {_title(agent)}", ""]
-    for kind, item in _walk(transcript, tool_calls):
+    lines = [f"### {_title(view.agent)}", ""]
+    for kind, item in _walk(view.transcript, view.tool_calls):
         if kind == "tool":
             lines.append(f"- *tool* `{_call_text(item)}`")
             continue
-        role = _ROLE_LABEL.get(str(item.get("role")), str(item.get("role")))
-        cut = " *(interrupted)*" if item.get("interrupted") and item.get("text") else ""
-        lines.append(f"- **{role}** (turn {item.get('turn')}): {_said(item)}{cut}")
+        cut = " *(interrupted)*" if _cut(item) else ""
+        lines.append(f"- **{_role(item)}** (turn {item.get('turn')}): {_said(item)}{cut}")
     if len(lines) == 2:
         lines.append("*(nothing said yet)*")
     return "\n".join(lines) + "\n"
 
 
-def to_text(
-    transcript: Sequence[Entry],
-    tool_calls: Sequence[Entry],
-    *,
-    agent: Mapping[str, Any],
-    status: str = "",
-) -> str:
+def to_text(view: View) -> str:
     """Plain text for terminals and ``repr``."""
-    head = f"<Conversation with {_title(agent)}" + (f", {status}>" if status else ">")
-    lines = [head]
-    for kind, item in _walk(transcript, tool_calls):
+    status = f", {view.status}>" if view.status else ">"
+    lines = [f"<Conversation with {_title(view.agent)}{status}"]
+    for kind, item in _walk(view.transcript, view.tool_calls):
         if kind == "tool":
             lines.append(f"  [tool] {_call_text(item)}")
         else:
-            role = _ROLE_LABEL.get(str(item.get("role")), str(item.get("role")))
-            cut = " [interrupted]" if item.get("interrupted") and item.get("text") else ""
-            lines.append(f"  {role}: {_said(item)}{cut}")
+            cut = " [interrupted]" if _cut(item) else ""
+            lines.append(f"  {_role(item)}: {_said(item)}{cut}")
     return "\n".join(lines)
 
 
-def to_html(
-    transcript: Sequence[Entry],
-    tool_calls: Sequence[Entry],
-    *,
-    agent: Mapping[str, Any],
-    status: str = "",
-) -> str:
+def to_html(view: View) -> str:
     """A self-contained HTML transcript with inline styles (safe where widgets don't run)."""
     esc = html.escape
-    state = f" &middot; {esc(status)}" if status else ""
+    state = f" &middot; {esc(view.status)}" if view.status else ""
     rows = [
         '<div style="font-family:sans-serif;font-size:13px;max-width:720px;'
         'border:1px solid #ccc;border-radius:6px;padding:8px 12px">',
-        f'<div style="font-weight:600;margin-bottom:6px">{esc(_title(agent))}{state}</div>',
+        f'<div style="font-weight:600;margin-bottom:6px">{esc(_title(view.agent))}{state}</div>',
     ]
-    for kind, item in _walk(transcript, tool_calls):
+    for kind, item in _walk(view.transcript, view.tool_calls):
         if kind == "tool":
             colour = "#b00020" if item.get("is_error") else "#555"
             rows.append(
@@ -128,21 +134,15 @@ def to_html(
                 f'<span style="color:#888">tool</span> <code>{esc(_call_text(item))}</code></div>'
             )
             continue
-        role = str(item.get("role"))
-        label = _ROLE_LABEL.get(role, role)
-        colour = "#1565c0" if role == "user" else "#2e7d32"
-        cut = (
-            ' <em style="color:#888">(interrupted)</em>'
-            if item.get("interrupted") and item.get("text")
-            else ""
-        )
+        colour = "#1565c0" if item.get("role") == "user" else "#2e7d32"
+        cut = ' <em style="color:#888">(interrupted)</em>' if _cut(item) else ""
         rows.append(
-            f'<div style="margin:3px 0"><b style="color:{colour}">{esc(label)}</b> '
+            f'<div style="margin:3px 0"><b style="color:{colour}">{esc(_role(item))}</b> '
             f'<span style="color:#888">turn {esc(str(item.get("turn")))} &middot; '
             f"v{esc(str(item.get('agent_version')))}</span> "
             f"{esc(_said(item))}{cut}</div>"
         )
-    if not transcript and not tool_calls:
+    if not view.transcript and not view.tool_calls:
         rows.append('<div style="color:#888">(nothing said yet)</div>')
     rows.append("</div>")
     return "\n".join(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nur_notebook.notebook.reprs import to_html, to_markdown, to_text
+from nur_notebook.notebook.reprs import View, to_html, to_markdown, to_text
 from nur_notebook.notebook.tables import Table, key_value_table
 
 AGENT = {"name": "Customer Support", "version": 2}
@@ -28,7 +28,7 @@ CALLS: list[dict[str, Any]] = [
 
 
 def test_markdown_orders_tool_calls_before_the_reply() -> None:
-    text = to_markdown(TRANSCRIPT, CALLS, agent=AGENT)
+    text = to_markdown(View(TRANSCRIPT, CALLS, agent=AGENT))
     lines = text.splitlines()
     assert lines[0] == "### Customer Support v2"
     assert lines[2] == "- **Agent** (turn 0): Hello!"
@@ -41,7 +41,7 @@ def test_markdown_orders_tool_calls_before_the_reply() -> None:
 
 def test_html_escapes_and_marks_errors() -> None:
     failed = [{**CALLS[0], "is_error": True, "output": "KeyError: '1234'", "status": "error"}]
-    page = to_html(TRANSCRIPT, failed, agent=AGENT, status="listening")
+    page = to_html(View(TRANSCRIPT, failed, agent=AGENT, status="listening"))
     assert "Where is &lt;order&gt; 1234?" in page
     assert "<order>" not in page
     assert "#b00020" in page  # the failed call is drawn in the error colour
@@ -51,10 +51,10 @@ def test_html_escapes_and_marks_errors() -> None:
 
 
 def test_empty_conversation_and_running_tool() -> None:
-    assert "(nothing said yet)" in to_html([], [], agent={"name": "X"})
-    assert "*(nothing said yet)*" in to_markdown([], [], agent={"name": "X"})
+    assert "(nothing said yet)" in to_html(View([], [], agent={"name": "X"}))
+    assert "*(nothing said yet)*" in to_markdown(View([], [], agent={"name": "X"}))
     running = [{**CALLS[0], "status": "running", "output": None}]
-    assert to_text([], running, agent=AGENT).splitlines()[1] == (
+    assert to_text(View([], running, agent=AGENT)).splitlines()[1] == (
         '  [tool] lookup_order({"order_id": "1234"}) running'
     )
 
@@ -62,13 +62,13 @@ def test_empty_conversation_and_running_tool() -> None:
 def test_a_reply_cut_before_its_first_word() -> None:
     cut = [{"role": "agent", "text": "", "turn": 0, "agent_version": 1, "interrupted": True}]
     expected = "(interrupted before a word was played)"
-    assert to_text(cut, [], agent=AGENT).splitlines()[1] == f"  Agent: {expected}"
-    assert expected in to_markdown(cut, [], agent=AGENT)
-    assert expected in to_html(cut, [], agent=AGENT)
+    assert to_text(View(cut, [], agent=AGENT)).splitlines()[1] == f"  Agent: {expected}"
+    assert expected in to_markdown(View(cut, [], agent=AGENT))
+    assert expected in to_html(View(cut, [], agent=AGENT))
 
 
 def test_text_repr() -> None:
-    assert to_text(TRANSCRIPT, [], agent=AGENT, status="ended").splitlines() == [
+    assert to_text(View(TRANSCRIPT, [], agent=AGENT, status="ended")).splitlines() == [
         "<Conversation with Customer Support v2, ended>",
         "  Agent: Hello!",
         "  User: Where is <order> 1234?",
