@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { StreamPath } from "./stream_path.js";
 
+/**
+ * A StreamPath and the relay socket it asks about: set `relay.open` to open or drop it.
+ * @param {boolean} open
+ */
+function pathWithRelay(open) {
+  const relay = { open };
+  return { relay, p: new StreamPath(() => relay.open) };
+}
+
 describe("StreamPath", () => {
   it("keeps a stream that began on the comm there when the relay opens mid-stream", () => {
-    let open = false;
-    const p = new StreamPath(() => open);
+    const { relay, p } = pathWithRelay(false);
     expect(p.forFrame()).toBe("comm");
-    open = true;
+    relay.open = true;
     expect(p.forFrame()).toBe("comm");
     expect(p.forControl()).toBe("comm"); // mic_stopped follows the frames, never overtakes them
     p.end();
@@ -14,22 +22,20 @@ describe("StreamPath", () => {
   });
 
   it("hands the rest of a stream to the comm when the relay drops", () => {
-    let open = true;
-    const p = new StreamPath(() => open);
+    const { relay, p } = pathWithRelay(true);
     expect(p.forFrame()).toBe("relay");
-    open = false;
+    relay.open = false;
     p.relayFailed();
     expect(p.forFrame()).toBe("comm");
-    open = true; // reopened: still the comm until the stream ends
+    relay.open = true; // reopened: still the comm until the stream ends
     expect(p.forFrame()).toBe("comm");
     expect(p.forControl()).toBe("comm");
   });
 
   it("sends controls between streams on whatever is open", () => {
-    let open = false;
-    const p = new StreamPath(() => open);
+    const { relay, p } = pathWithRelay(false);
     expect(p.forControl()).toBe("comm");
-    open = true;
+    relay.open = true;
     expect(p.forControl()).toBe("relay");
     expect(p.path).toBe(null); // a control alone starts no stream
   });
