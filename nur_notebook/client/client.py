@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import cached_property
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -34,6 +34,8 @@ from nur_notebook.client.resources import (
 from nur_notebook.client.retries import DEFAULT_MAX_RETRIES, retry_delay, should_retry_status
 
 T = TypeVar("T")
+#: The httpx client a client sends with: ``httpx.Client`` or ``httpx.AsyncClient``.
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 
 def _transport_error(error: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
@@ -42,10 +44,25 @@ def _transport_error(error: httpx.TransportError, request: httpx.Request) -> API
     return APIConnectionError(f"Connection error: {error}", request=request)
 
 
-class _ConfiguredClient:
-    """What the blocking and asyncio clients share: their configuration, read-only."""
+class _ConfiguredClient(Generic[H]):
+    """What the blocking and asyncio clients share: their configuration (read-only) and
+    the httpx client they send with (``H``), made by ``_new_http`` unless one is passed."""
 
-    _config: ClientConfig
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: H | None = None,
+    ) -> None:
+        self._config = ClientConfig(api_key, base_url, timeout=timeout, max_retries=max_retries)
+        self._owns_http = http_client is None
+        self._http: H = http_client if http_client is not None else self._new_http()
+
+    def _new_http(self) -> H:
+        raise NotImplementedError
 
     @property
     def api_key(self) -> str:
@@ -63,22 +80,12 @@ class _ConfiguredClient:
         return self._config.max_retries
 
 
-class NurClient(_ConfiguredClient, Closing):
+class NurClient(_ConfiguredClient[httpx.Client], Closing):
     """Blocking client: ``client.agents``, ``client.agents.sessions``, ``client.sessions``,
     ``client.voices``. Close it (or use ``with``) to release its connections."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        self._config = ClientConfig(api_key, base_url, timeout=timeout, max_retries=max_retries)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client()
 
     @cached_property
     def agents(self) -> Agents:
@@ -125,21 +132,11 @@ class NurClient(_ConfiguredClient, Closing):
         return f"NurClient(base_url={self.base_url!r})"
 
 
-class AsyncNurClient(_ConfiguredClient, AsyncClosing):
+class AsyncNurClient(_ConfiguredClient[httpx.AsyncClient], AsyncClosing):
     """The asyncio twin of ``NurClient``: the same namespaces, methods are coroutines."""
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        self._config = ClientConfig(api_key, base_url, timeout=timeout, max_retries=max_retries)
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient()
 
     @cached_property
     def agents(self) -> AsyncAgents:
