@@ -46,7 +46,7 @@ from nur_notebook.server.pipeline.base import Float32Audio
 from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo, describe_session
-from nur_notebook.server.realtime.response import Response, ResponseContext, Turn
+from nur_notebook.server.realtime.response import Response, ResponseContext, Turn, TurnTimings
 from nur_notebook.server.realtime.tools import ToolCalls, new_call_id
 
 EXPIRY = "expiry"
@@ -162,7 +162,9 @@ class SessionMachine:
             case ev.InputText(text=text):
                 if not text.strip():
                     raise ProtocolError(ErrorCode.INVALID_EVENT, "input.text: 'text' is empty")
-                return self._enqueue(Turn(text=text.strip(), turn_end=self.now))
+                return self._enqueue(
+                    Turn(text=text.strip(), timings=TurnTimings(turn_end=self.now))
+                )
             case ev.InputAudioCommit(event_id=event_id):
                 return [io.CutAudio(event_id=event_id)]
             case ev.InputAudioClear():
@@ -200,7 +202,9 @@ class SessionMachine:
                     return stopped + self._confirm(turn)
                 if utterance is None:
                     return stopped
-                return stopped + self._enqueue(Turn(audio=utterance, turn_end=ended_at))
+                return stopped + self._enqueue(
+                    Turn(audio=utterance, timings=TurnTimings(turn_end=ended_at))
+                )
             case io.HeardSpeaking(speech_ms=speech_ms):
                 if speech_ms >= self.settings.turn_detection.interrupt_min_ms:
                     return self._interrupt("interrupted")
@@ -209,10 +213,10 @@ class SessionMachine:
                     message = "input_audio.commit: no audio since the last turn"
                     error = ProtocolError(ErrorCode.INVALID_STATE, message, event_id=event_id)
                     return [io.Fail(error)]
-                return self._enqueue(Turn(audio=audio, turn_end=self.now))
+                return self._enqueue(Turn(audio=audio, timings=TurnTimings(turn_end=self.now)))
             case io.Transcribed(job=job, text=text, stt_ms=stt_ms):
                 if turn is not None and turn.job == job:
-                    turn.job, turn.stt_ms = None, stt_ms
+                    turn.job, turn.timings.stt_ms = None, stt_ms
                     return self._transcribed(turn, text.strip())
             case io.TranscribeFailed(job=job, error=error):
                 if turn is not None and turn.job == job:
@@ -297,8 +301,7 @@ class SessionMachine:
             ctx, response_id=self._new_id(), turn=turn.number, generation=self._generation
         )
         if not turn.goodbye:
-            response.timings.turn_end = turn.turn_end
-            response.timings.stt_ms = turn.stt_ms
+            response.timings = replace(turn.timings)
         self._response = response
         return self._respond(response.start(fixed_text=fixed, hold=turn.held is not None))
 
@@ -353,7 +356,7 @@ class SessionMachine:
         busy = self._turn is not None or self._queue or self._response is not None
         if busy or utterance.size == 0 or self.settings.turn_detection.mode != "server_vad":
             return []
-        self._turn = Turn(audio=utterance, turn_end=ended_at, held=[])
+        self._turn = Turn(audio=utterance, timings=TurnTimings(turn_end=ended_at), held=[])
         return self._transcribe(self._turn)
 
     def _drop_speculation(self) -> list[io.Command]:

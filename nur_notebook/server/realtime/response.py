@@ -77,9 +77,10 @@ class Turn:
     text: str | None = None
     audio: Float32Audio | None = None
     fixed: str | None = None
-    turn_end: float | None = None
+    #: When the user stopped speaking (or sent text) and, once transcribed, the STT time:
+    #: where its reply's timings start.
+    timings: TurnTimings = field(default_factory=TurnTimings)
     job: int | None = None
-    stt_ms: float | None = None
     number: int = 0
     goodbye: bool = False
     #: Speculative: started on a short pause; what it says is held back (None: not held).
