@@ -216,7 +216,8 @@ def main() -> None:
     if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
         sys.exit("bench/engines.py needs the espeak-ng and sox commands for its test speech")
 
-    from nur_notebook.server.pipeline.registry import EngineOptions, load_engines
+    from nur_notebook.server.pipeline.options import EngineOptions
+    from nur_notebook.server.pipeline.registry import load_engines
 
     load_at_start = os.getloadavg()[0]
     load_start = time.perf_counter()

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from nur_notebook import __version__
 
 if TYPE_CHECKING:
+    from nur_notebook.server.pipeline.options import EngineOptions
     from nur_notebook.server.store import Store
 
 _Subparsers = Any  # argparse's sub-parser action has no public type
@@ -105,6 +106,19 @@ def add_serve(subparsers: _Subparsers) -> None:
     parser.set_defaults(func=run_serve)
 
 
+def _engine_options(args: argparse.Namespace) -> EngineOptions:
+    """The engines ``serve`` was asked for; an option not given keeps the engines' default."""
+    from nur_notebook.server.pipeline.options import EngineOptions
+
+    given = {
+        name: getattr(args, name)
+        for name in ("brain_url", "brain_model", "llm_threads", "llm_slots", "llm_prefix_cells",
+                     "stt_model")
+        if getattr(args, name) is not None
+    }  # fmt: skip
+    return EngineOptions(**given)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from nur_notebook.server.app import serve
     from nur_notebook.server.config import ServerConfig
@@ -123,12 +137,7 @@ def run_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             engines=args.engines,
-            brain_url=args.brain_url,
-            brain_model=args.brain_model,
-            llm_threads=args.llm_threads,
-            llm_slots=args.llm_slots,
-            llm_prefix_cells=args.llm_prefix_cells,
-            stt_model=args.stt_model,
+            engine_options=_engine_options(args),
             features_off=frozenset(args.off),
         )
         serve(config)

@@ -1,7 +1,8 @@
 """Configuration of the local Nur server: one plain dataclass.
 
-Other parts of the server add their own fields here (engine options and the like); keep
-every field defaulted so ``ServerConfig(data_dir=...)`` always works.
+Other parts of the server add their own fields here; keep every field defaulted so
+``ServerConfig(data_dir=...)`` always works. What engines to load is one field, an
+``EngineOptions``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from nur_notebook.server.pipeline.options import EngineOptions
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -58,20 +61,9 @@ class ServerConfig:
     #: Load the offline speech and language engines (False: REST only, sessions refuse
     #: to talk). Tests of the REST API and tooling that never talks turn them off.
     engines: bool = True
-    #: An OpenAI-compatible chat endpoint (Ollama, llama.cpp's server, vLLM) to use as the
-    #: brain instead of the packaged GGUF, e.g. ``http://127.0.0.1:11434/v1``.
-    brain_url: str | None = None
-    #: The model name to ask ``brain_url`` for.
-    brain_model: str | None = None
-    #: Threads of the local LLM (None: the engine's default). On a machine that is busy
-    #: with other work, 1 avoids llama.cpp's threads waiting on each other.
-    llm_threads: int | None = None
-    #: Conversations the local LLM decodes together and keeps in its KV cache (None: 4).
-    llm_slots: int | None = None
-    #: KV cells the local LLM's shared agent prefixes may hold (None: 2048; 0: none).
-    llm_prefix_cells: int | None = None
-    #: Whisper for English speech (None: ``tiny.en``; ``base``: slower, hears better).
-    stt_model: str | None = None
+    #: Which engines to load and how (the brain, Whisper, the LLM's threads, slots and
+    #: prefix cells): ``nur-notebook serve`` sets them from its options.
+    engine_options: EngineOptions = field(default_factory=EngineOptions)
     #: Latency features switched off (names from ``SPEED_FEATURES``).
     features_off: frozenset[str] = frozenset()
 

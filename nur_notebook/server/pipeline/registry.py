@@ -15,52 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from nur_notebook.server.pipeline import weights
 from nur_notebook.server.pipeline.base import STT, TTS, VAD, Brain
-from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
+from nur_notebook.server.pipeline.options import EngineOptions
 from nur_notebook.server.pipeline.tts_router import RouterTTS
 from nur_notebook.server.pipeline.vad import make_vad
 
 Stage = Literal["weights", "vad", "stt", "brain", "tts", "ready"]
 ProgressCallback = Callable[[Stage], None]
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """Which engines to load.
-
-    ``brain_url`` switches the brain from the local GGUF to an OpenAI-compatible
-    endpoint (``brain_model`` and ``brain_api_key`` go with it). ``multilingual_stt``
-    None loads the multilingual Whisper when its packages are installed.
-    """
-
-    vad: Literal["silero", "webrtc"] = "silero"
-    brain_url: str | None = None
-    brain_model: str = "qwen2.5-coder-1.5b-instruct"
-    brain_api_key: str | None = None
-    multilingual_stt: bool | None = None
-    #: Whisper for English: ``tiny.en`` (fastest) or ``base`` (the multilingual base model,
-    #: better on accents, noise and synthetic voices, about twice the time).
-    stt_model: Literal["tiny.en", "base"] = "tiny.en"
-    piper: bool = True
-    llm_threads: int = 2
-    llm_context: int = 8192
-    llm_slots: int = 4
-    llm_prefix_cells: int = DEFAULT_PREFIX_CELLS
-
-    @classmethod
-    def from_config(cls, config: object) -> EngineOptions:
-        """Options from any object with these attribute names (the server's config).
-
-        Missing attributes, and ``None`` values, keep the defaults.
-        """
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            if getattr(config, name, None) is not None:
-                values[name] = getattr(config, name)
-        return cls(**values)
 
 
 @dataclass
@@ -104,15 +68,11 @@ def _describe(engine: object) -> str:
 
 
 def load_engines(
-    options: EngineOptions | object | None = None, *, progress: ProgressCallback | None = None
+    options: EngineOptions | None = None, *, progress: ProgressCallback | None = None
 ) -> Engines:
-    """Verify the weights and load every engine once; see the module docstring.
-
-    ``options`` is an :class:`EngineOptions`, or the server's config (read through
-    :meth:`EngineOptions.from_config`).
-    """
-    if not isinstance(options, EngineOptions):
-        options = EngineOptions() if options is None else EngineOptions.from_config(options)
+    """Verify the weights and load every engine ``options`` names (None: the defaults)
+    once; see the module docstring."""
+    options = options or EngineOptions()
 
     def report(stage: Stage) -> None:
         if progress is not None:

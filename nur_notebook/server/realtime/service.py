@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from nur_notebook.server.config import ServerConfig
-from nur_notebook.server.pipeline.registry import EngineOptions, Engines, load_engines
+from nur_notebook.server.pipeline.registry import Engines, load_engines
 from nur_notebook.server.realtime.endpoint import quiet_hostile_frames, router
 from nur_notebook.server.realtime.engines import EngineHost, Loader
 from nur_notebook.server.realtime.hub import SessionHub
@@ -36,7 +36,7 @@ def engine_loader(config: ServerConfig) -> Loader | None:
     """How this server loads its engines, or None when it runs REST-only."""
     if not config.engines:
         return None
-    options = EngineOptions.from_config(config)
+    options = config.engine_options
     if not config.feature("shared-prefix"):
         options = replace(options, llm_prefix_cells=0)
 

@@ -5,24 +5,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nur_notebook.cli import _engine_options, build_parser
 from nur_notebook.server.config import ServerConfig
-from nur_notebook.server.pipeline.registry import EngineOptions, load_engines
+from nur_notebook.server.pipeline.options import EngineOptions
+from nur_notebook.server.pipeline.registry import load_engines
 
 
-def test_options_from_the_server_config(tmp_path: Path) -> None:
-    config = ServerConfig(data_dir=tmp_path, brain_url="http://127.0.0.1:9/v1", brain_model=None)
-    options = EngineOptions.from_config(config)
-    assert options.brain_url == "http://127.0.0.1:9/v1"
-    assert options.brain_model == EngineOptions().brain_model  # None keeps the default
-    named = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, brain_model="llama3.2"))
-    assert named.brain_model == "llama3.2"
-    assert named.brain_url is None
-    assert named.llm_slots == 4  # the server's None keeps the engine default
-    sized = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, llm_slots=8, llm_threads=1))
-    assert (sized.llm_slots, sized.llm_threads) == (8, 1)
-    assert sized.stt_model == "tiny.en"
-    hearing = EngineOptions.from_config(ServerConfig(data_dir=tmp_path, stt_model="base"))
-    assert hearing.stt_model == "base"
+def test_serve_options_become_the_configs_engine_options(tmp_path: Path) -> None:
+    def config(*argv: str) -> ServerConfig:
+        args = build_parser().parse_args(["serve", "--data-dir", str(tmp_path), *argv])
+        return ServerConfig(data_dir=tmp_path, engine_options=_engine_options(args))
+
+    remote = config("--brain-url", "http://127.0.0.1:9/v1").engine_options
+    assert remote.brain_url == "http://127.0.0.1:9/v1"
+    assert remote.brain_model == EngineOptions().brain_model  # not given: the default
+    named = config("--brain-model", "llama3.2").engine_options
+    assert (named.brain_model, named.brain_url) == ("llama3.2", None)
+    assert named.llm_slots == 4
+    sized = config("--llm-slots", "8", "--llm-threads", "1", "--stt-model", "base")
+    options = sized.engine_options
+    assert (options.llm_slots, options.llm_threads, options.stt_model) == (8, 1, "base")
+    assert ServerConfig(data_dir=tmp_path).engine_options == EngineOptions()
 
 
 @pytest.mark.engines
