@@ -25,6 +25,7 @@ def engines_process(
         yield server
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With ``--dist loadgroup`` a file's tests stay in one worker (its module fixtures are
     set up once), and so do the folders whose kernels share one server account (browser,
