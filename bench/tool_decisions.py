@@ -25,9 +25,11 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decision_cases import CASES, TOOLSETS, Case, Has, OneOf, split_of
 
 from nur_notebook.server.pipeline.base import BrainEvent, Message, SayDelta, ToolCallDecision
-from nur_notebook.server.pipeline.decision import ungrounded_arguments
+from nur_notebook.server.pipeline.grounding import ungrounded_arguments
 
 Outcome = tuple[str, dict[str, Any]] | None  # the first call, or None
 Runner = Callable[[Case], tuple[Outcome, str]]  # (call, what the agent said)
@@ -78,23 +80,40 @@ def matches(case: Case, outcome: Outcome) -> bool:
 # -- in-process ---------------------------------------------------------------------
 
 
-def local_runner(*, reply_format: str | None) -> Runner:
-    """Cases against the local brain, loaded here (the server's engine code)."""
+def local_runner(*, reply_format: str | None, jobs: int = 1) -> Runner:
+    """Cases against the local brain, loaded here (the server's engine code).
+
+    With ``jobs`` > 1 that many cases decode together in the batch engine, as
+    concurrent sessions do; each agent's prompt head is evaluated once, as a shared
+    prefix, and copied into every case that starts with it.
+    """
     from nur_notebook.server.pipeline.brain_llama import LlamaBrain
 
     options: dict[str, Any] = {} if reply_format is None else {"reply_format": reply_format}
-    brain = LlamaBrain.load(**options)
-    print(f"brain: {brain.description}", flush=True)
+    brain = LlamaBrain.load(slots=max(jobs, 1) + 1, **options)
+    print(f"brain: {brain.description}, {jobs} case(s) at a time", flush=True)
+    warmed: set[tuple[str, str]] = set()
+    lock = threading.Lock()
 
     def run(case: Case) -> tuple[Outcome, str]:
         system_prompt, tools = TOOLSETS[case.tools]
         history = [*case.before, Message("user", case.text)]
+        group = (case.tools, case.language)
+        with lock:
+            if group not in warmed:
+                warmed.add(group)
+                brain.prepare(
+                    system_prompt=system_prompt,
+                    tools=tools,
+                    language=case.language,
+                    session=f"bench-head-{case.tools}-{case.language}",
+                )
         events = brain.respond(
             system_prompt=system_prompt,
             history=history,
             tools=tools,
             language=case.language,
-            session=f"bench-{case.tools}-{case.language}",  # the prompt prefix stays cached
+            session=f"bench-{threading.get_ident()}",  # the prompt prefix stays cached
         )
         with contextlib.closing(events):  # closing it early stops the generation
             return _first_move(events, history)
@@ -212,12 +231,15 @@ def main() -> None:
     parser.add_argument("--server", default=None, help="base URL of a running server")
     parser.add_argument("--api-key", default=os.environ.get("NUR_API_KEY"))
     parser.add_argument("--timeout", type=float, default=120.0, help="per turn, with --server")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="cases decoded together (in-process; 1: one by one)"
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     run = (
         server_runner(base_url=args.server, api_key=args.api_key, timeout=args.timeout)
         if args.server
-        else local_runner(reply_format=args.reply_format)
+        else local_runner(reply_format=args.reply_format, jobs=args.jobs)
     )
     selected = [
         (i, case)
@@ -228,11 +250,14 @@ def main() -> None:
     selected.sort(key=lambda item: (item[1].tools, item[1].language))  # cache-friendly order
     rows = []
     started = time.monotonic()
-    for index, case in selected:
-        outcome, said = run(case)
-        ok = matches(case, outcome)
-        rows.append((index, case, outcome, said, ok))
-        print(f"{'ok  ' if ok else 'MISS'} #{index} {case.text[:60]!r} -> {outcome}", flush=True)
+    with ThreadPoolExecutor(max_workers=max(args.jobs, 1) if not args.server else 1) as pool:
+        results = pool.map(lambda item: run(item[1]), selected)  # in order, `jobs` at a time
+        for (index, case), (outcome, said) in zip(selected, results, strict=True):
+            ok = matches(case, outcome)
+            rows.append((index, case, outcome, said, ok))
+            print(
+                f"{'ok  ' if ok else 'MISS'} #{index} {case.text[:60]!r} -> {outcome}", flush=True
+            )
     rows.sort(key=lambda row: row[0])
     report(rows, seconds=time.monotonic() - started)
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -39,8 +39,8 @@ from nur_notebook.server.pipeline.decision import (
     chat_messages,
     decision_schema,
     stream_decision,
-    without_unsaid_options,
 )
+from nur_notebook.server.pipeline.grounding import without_unsaid_options
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
 from nur_notebook.server.pipeline.tool_calls import (
@@ -49,7 +49,6 @@ from nur_notebook.server.pipeline.tool_calls import (
     native_chat,
     native_grammar_rules,
     stream_native,
-    tool_definitions,
 )
 
 #: Replies are spoken: a cap keeps a runaway generation from holding the model.
@@ -182,7 +181,7 @@ class LlamaBrain(Brain):
         messages = native_chat(
             system_prompt=system_prompt, history=history, tools=tools, language=language
         )
-        return messages, tool_definitions(tools)
+        return messages, None  # the tools are in the system message, before the agent's prompt
 
     def head_tokens(self, *, system_prompt: str, tools: list[ToolSpec], language: str) -> list[int]:
         """The fixed start of every prompt of an agent: its system message and tools."""

@@ -17,8 +17,8 @@ reply at the end.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +29,7 @@ from nur_notebook.server.pipeline.base import (
     ToolCallDecision,
     ToolSpec,
 )
-from nur_notebook.server.pipeline.text import digits_in_words, normalize_digits, spoken_code
+from nur_notebook.server.pipeline.text import normalize_digits, spoken_code
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
@@ -95,17 +95,18 @@ def _tool_json(tool: ToolSpec) -> str:
     return json.dumps({"type": "function", "function": function})
 
 
-def instructions(tools: list[ToolSpec], *, language: str) -> str:
-    """What the model is told about the conversation, the reply format and the tools.
+def instructions(tools: list[ToolSpec]) -> str:
+    """What every agent with these tools is told: the voice, the reply format, the tools.
 
-    The tools section follows the wording Qwen2.5 models were tuned on for function
-    calling (measured: with it the model calls a fitting tool with p > 0.85, and
-    still answers greetings and small talk itself), with our JSON reply format.
+    The same for every agent with the same tools (no language, no agent prompt), so it
+    heads the prompt and a prefix cache shares it. The tools section follows the wording
+    Qwen2.5 models were tuned on for function calling (measured: with it the model calls
+    a fitting tool with p > 0.85, and still answers greetings and small talk itself),
+    with our JSON reply format.
     """
-    lang = LANGUAGE_NAMES.get(language, language)
     voice = (
         "You are in a live voice call: your words are spoken aloud, so keep them to one to "
-        f"three short sentences in {lang}, plain words, no markdown. Always answer in {lang}."
+        "three short sentences, plain words, no markdown."
     )
     if not tools:
         return f'{voice}\n\nReturn a json object {{"say": <what you say to the user>}}.'
@@ -123,17 +124,48 @@ def instructions(tools: list[ToolSpec], *, language: str) -> str:
     )
 
 
+def when_context(today: dt.date | None = None) -> str:
+    """Today's date and the coming week's, and how to write dates and times: a small
+    model works out "on Thursday" from a list far better than by counting days."""
+    day = today or dt.date.today()
+    week = ", ".join(
+        f"{d.strftime('%A')} {d.isoformat()}" for d in (day + dt.timedelta(n) for n in range(1, 8))
+    )
+    return (
+        f"Today is {day.strftime('%A')}, {day.isoformat()}. The next days are {week}. "
+        "Write a date as YYYY-MM-DD and a time as 24-hour HH:MM (9 pm or tonight at 9 is "
+        "21:00), worked out from these dates."
+    )
+
+
+def system_content(
+    system_prompt: str, *, tools: list[ToolSpec], language: str, today: dt.date | None = None
+) -> str:
+    """The system message, from what every agent shares to what one version has alone:
+    the instructions and tools, the date, the language, and the agent's own prompt last
+    (what a new version of an agent changes), so a new version evaluates only its prompt
+    and the rest comes from a cached prefix."""
+    lang = LANGUAGE_NAMES.get(language, language)
+    parts = [instructions(tools), when_context(today), f"Always answer in {lang}."]
+    return "\n\n".join([*parts, system_prompt.strip()]).rstrip()
+
+
 def chat_messages(
-    *, system_prompt: str, history: list[Message], tools: list[ToolSpec], language: str
+    *,
+    system_prompt: str,
+    history: list[Message],
+    tools: list[ToolSpec],
+    language: str,
+    today: dt.date | None = None,
 ) -> list[dict[str, str]]:
     """OpenAI-style chat messages for the next move.
 
-    The system message comes first and does not change between turns of a session,
-    so engines that cache a prompt prefix reuse it. The agent's own earlier replies
-    are shown in the reply format; tool results come back as user-side messages
-    marked as tool output (portable across chat templates and servers).
+    The system message (:func:`system_content`) comes first and does not change between
+    turns of a session, so engines that cache a prompt prefix reuse it. The agent's own
+    earlier replies are shown in the reply format; tool results come back as user-side
+    messages marked as tool output (portable across chat templates and servers).
     """
-    system = f"{system_prompt.strip()}\n\n{instructions(tools, language=language)}"
+    system = system_content(system_prompt, tools=tools, language=language, today=today)
     messages = [{"role": "system", "content": system}]
     for entry in history:
         match entry.role:
@@ -196,104 +228,6 @@ def normalize_arguments(arguments: dict[str, Any], tool: ToolSpec) -> dict[str, 
             if not spec.get("enum"):
                 out[key] = normalize_digits(spoken_code(value.strip()))
     return out
-
-
-def _squeeze(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-_DATE_OR_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$|^\d{1,2}(:\d{2}){1,2}\s*([ap]\.?m\.?)?$"
-    r"|^\d{1,2}\s*[ap]\.?m\.?$",
-    re.IGNORECASE,
-)
-
-
-#: Words that say when (en, es, fr, de): a date or time worked out from them is grounded.
-_WHEN_WORDS = frozenset(
-    """today tonight tomorrow yesterday morning noon afternoon evening night midnight
-    week weekend next monday tuesday wednesday thursday friday saturday sunday january
-    february march april may june july august september october november december
-    hoy mañana noche tarde semana lunes martes miércoles jueves viernes sábado domingo
-    mediodía enero febrero marzo abril mayo junio julio agosto septiembre octubre
-    noviembre diciembre aujourd demain soir matin midi semaine lundi mardi mercredi
-    jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août
-    septembre octobre novembre décembre heute morgen abend mittag nacht woche montag
-    dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz juni juli
-    oktober dezember""".split()
-)
-
-
-def _said_when(history: list[Message]) -> bool:
-    """Whether a user turn says when: a number or a word like "tomorrow", "viernes"."""
-    words = {
-        w.lower()
-        for m in history
-        if m.role == "user"
-        for w in re.findall(r"[^\W_]+", digits_in_words(m.content))
-    }
-    return any(w.isdigit() for w in words) or bool(words & _WHEN_WORDS)
-
-
-def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
-    """Arguments whose values nobody said: string values with a digit (order numbers,
-    IDs, phone numbers) found neither in the user's words nor in earlier tool results.
-
-    Small models fill a required ID they were not given with a made-up one ("12345");
-    such a call must not run. Compared without case, spaces or punctuation, and with
-    digit words read as digits, so "A-77" matches "a 77" and "447" matches "four four
-    seven". Values without digits (names, places) are not checked: the model may rightly
-    rephrase them; nor are dates and times ("2026-12-02", "19:30"), which the model
-    works out from words like "tomorrow" or "half past seven".
-    """
-    heard = " ".join(
-        _squeeze(digits_in_words(m.content))
-        for m in history
-        if m.role in ("user", "tool_result") and m.content
-    )
-    said_when = _said_when(history)
-    missing = []
-    for name, value in decision.arguments.items():
-        if isinstance(value, str) and any(ch.isdigit() for ch in value):
-            if _DATE_OR_TIME.match(value.strip()) and said_when:
-                continue
-            if _squeeze(value) not in heard:
-                missing.append(name)
-    return missing
-
-
-def without_unsaid_options(
-    decision: ToolCallDecision, *, tools: list[ToolSpec], history: list[Message]
-) -> ToolCallDecision:
-    """The call without the optional arguments nobody said.
-
-    Small models fill optional parameters with plausible defaults ("days": 7, "reason":
-    "lost") that the user never gave; the tool's own default is better than a guess.
-    An optional value is kept when it (or, for text, one of its words) was said in a
-    user turn, with digit words read as digits; booleans are kept as they are.
-    """
-    tool = next((t for t in tools if t.name == decision.name), None)
-    if tool is None:
-        return decision
-    user = " ".join(digits_in_words(m.content) for m in history if m.role == "user")
-    said = _squeeze(user)
-    tokens = set(re.findall(r"\d+(?:\.\d+)?", user))
-    kept: dict[str, Any] = {}
-    for key, value in decision.arguments.items():
-        if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
-            kept[key] = value
-            continue
-        if isinstance(value, int | float):
-            if f"{value:g}" in tokens:  # a whole number said, not a digit of an ID
-                kept[key] = value
-            continue
-        if isinstance(value, str) and _DATE_OR_TIME.match(value.strip()) and _said_when(history):
-            kept[key] = value  # worked out from "tomorrow", "at ten": not a guess
-            continue
-        words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]
-        if _squeeze(str(value)) in said or any(_squeeze(w[:5]) in said for w in words):
-            kept[key] = value
-    return ToolCallDecision(decision.name, kept)
 
 
 def stream_decision(pieces: Iterator[str], tools: list[ToolSpec]) -> Iterator[BrainEvent]:

@@ -31,6 +31,7 @@ from nur_notebook.server.pipeline.decision import (
     DecisionError,
     arguments_schema,
     validated_call,
+    when_context,
 )
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
@@ -43,7 +44,9 @@ RULES = (
     "Call a function whenever the user asks for something one of your functions does and "
     "has said every value it needs (numbers and codes may be said as words: 'four four "
     "seven' is 447). Never answer such a request from your own knowledge, and never say "
-    "you cannot do it: call the function.\n"
+    "you cannot do it: call the function. Do not say you will look it up, check it or find it, "
+    "and do not ask again for a value the user already said: make the call now, in this "
+    "reply.\n"
     "Never guess or invent a value the user did not say, such as an account, order, "
     "booking or ticket number, a name, an email, a city or a date: ask for it instead. "
     "Leave out an optional argument unless the user said its value.\n"
@@ -52,16 +55,36 @@ RULES = (
 )
 
 
-def system_message(system_prompt: str, *, language: str, today: dt.date | None = None) -> str:
-    """The system message: the shared rules, today's date and language, then the agent's
-    own prompt (the template appends the tools after it)."""
-    lang = LANGUAGE_NAMES.get(language, language)
-    day = today or dt.date.today()
-    context = (
-        f"Today is {day.strftime('%A')}, {day.isoformat()}. "
-        f"Always speak {lang}, whatever language the user writes in."
+def tools_block(tools: list[ToolSpec]) -> str:
+    """The tools as Qwen2.5's chat template lists them (its own words, its ``<tools>``
+    tags, each definition as the template's ``tojson`` writes it: keys sorted)."""
+    if not tools:
+        return ""
+    listed = "\n".join(json.dumps(d, sort_keys=True) for d in tool_definitions(tools))
+    return (
+        "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+        f"You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
+        f"\n{listed}\n</tools>\n\nFor each function call, return a json object with function "
+        "name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n"
+        '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
     )
-    return f"{RULES}\n{context}\n\n{system_prompt.strip()}"
+
+
+def system_message(
+    system_prompt: str,
+    *,
+    tools: list[ToolSpec],
+    language: str,
+    today: dt.date | None = None,
+) -> str:
+    """The system message, from what every agent shares to what one version has alone:
+    the shared rules, the tools, today's date, the language, and the agent's own prompt
+    last. A new version of an agent that changes only its prompt evaluates only that; a
+    prefix cache holds the rest."""
+    lang = LANGUAGE_NAMES.get(language, language)
+    context = f"{when_context(today)}\nAlways speak {lang}, whatever language the user writes in."
+    parts = [RULES, tools_block(tools), context, system_prompt.strip()]
+    return "\n\n".join(part for part in parts if part)
 
 
 def tool_definitions(tools: list[ToolSpec]) -> list[dict[str, Any]]:
@@ -96,10 +119,10 @@ def native_chat(
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Chat messages in the template's own roles: assistant ``tool_calls`` and ``tool``
-    results. The system message is the same on every turn of a session."""
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": system_message(system_prompt, language=language, today=today)}
-    ]
+    results. The system message (with the tools: render it without the template's own
+    tool list) is the same on every turn of a session."""
+    system = system_message(system_prompt, tools=tools, language=language, today=today)
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
     for entry in history:
         match entry.role:
             case "user":

@@ -22,7 +22,7 @@ from typing import Literal
 from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.errors import ErrorCode
 from nur_notebook.server.pipeline.base import Float32Audio, ToolCallDecision
-from nur_notebook.server.pipeline.decision import ungrounded_arguments
+from nur_notebook.server.pipeline.grounding import ungrounded_arguments
 from nur_notebook.server.pipeline.text import SentenceSplitter
 from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.audio_out import PlayoutClock

@@ -12,8 +12,6 @@ from nur_notebook.server.pipeline.decision import (
     decision_schema,
     parse_decision,
     stream_decision,
-    ungrounded_arguments,
-    without_unsaid_options,
 )
 
 LOOKUP = ToolSpec(
@@ -66,7 +64,7 @@ def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
     )
     later = chat_messages(system_prompt="Be kind.", history=history, tools=[LOOKUP], language="es")
     assert first[0] == later[0]
-    assert first[0]["content"].startswith("Be kind.")
+    assert first[0]["content"].endswith("Be kind.")  # the agent's own prompt last
     assert "Spanish" in first[0]["content"]
     assert "lookup_order" in first[0]["content"]
     roles = [m["role"] for m in later]
@@ -78,6 +76,21 @@ def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
     assert "lookup_order" in later[3]["content"]
     assert "shipped" in later[3]["content"]
     assert json.loads(later[4]["content"]) == {"say": "It shipped."}
+
+
+def test_a_new_agent_version_shares_all_but_its_prompt() -> None:
+    """What every agent with these tools is told comes first; the agent's prompt last."""
+    first = chat_messages(system_prompt="Be kind.", history=[], tools=[LOOKUP], language="en")
+    second = chat_messages(
+        system_prompt="Be kind and brief.", history=[], tools=[LOOKUP], language="en"
+    )
+    a, b = first[0]["content"], second[0]["content"]
+    shared = _shared(a, b)
+    assert a[shared:] == "."  # everything before the prompt's own words is shared
+    assert a.index("lookup_order") < a.index("English") < a.index("Be kind.")
+    other = chat_messages(system_prompt="Be kind.", history=[], tools=[], language="en")
+    # Another agent, other tools: the voice rules are still the shared start.
+    assert _shared(a, other[0]["content"]) > 80
 
 
 def test_parse_decision_accepts_say_and_valid_calls() -> None:
@@ -145,47 +158,6 @@ def test_stream_decision_yields_one_validated_tool_call() -> None:
         list(stream_decision(iter(['{"tool": "rm_rf", "arguments": {}}']), [LOOKUP]))
 
 
-def test_ids_nobody_said_are_ungrounded() -> None:
-    call = ToolCallDecision("lookup_order", {"order_id": "12345"})
-    asked = [Message("user", "Where is my order?")]
-    assert ungrounded_arguments(call, asked) == ["order_id"]
-    said = [Message("user", "Where is my order? It's 1 2 3 4 5.")]
-    assert ungrounded_arguments(call, said) == []
-
-
-def test_ids_from_tool_results_count_and_case_and_punctuation_do_not() -> None:
-    call = ToolCallDecision("track", {"parcel": "DHL-77a", "order_id": "A-77"})
-    history = [
-        Message("user", "what about order a 77"),
-        Message("tool_result", name="lookup_order", content='{"parcel": "dhl 77A"}'),
-    ]
-    assert ungrounded_arguments(call, history) == []
-
-
-def test_values_without_digits_are_not_checked() -> None:
-    call = ToolCallDecision("find_store", {"city": "Munich", "people": 4})
-    assert ungrounded_arguments(call, [Message("user", "Any shop in München?")]) == []
-
-
-def test_the_agent_saying_an_id_does_not_ground_it() -> None:
-    call = ToolCallDecision("lookup_order", {"order_id": "12345"})
-    history = [Message("user", "Where is my order?"), Message("agent", "Is it order 12345?")]
-    assert ungrounded_arguments(call, history) == ["order_id"]
-
-
-def test_digit_words_and_whisper_digits_ground_an_id() -> None:
-    call = ToolCallDecision("lookup_order", {"order_id": "447"})
-    assert ungrounded_arguments(call, [Message("user", "where is order four four seven?")]) == []
-    assert ungrounded_arguments(call, [Message("user", "pedido cuatro cuatro siete")]) == []
-    assert ungrounded_arguments(call, [Message("user", "where is my order?")]) == ["order_id"]
-
-
-def test_dates_and_times_count_as_said_only_after_words_that_say_when() -> None:
-    book = ToolCallDecision("book_table", {"date": "2026-12-02", "time": "19:30"})
-    assert ungrounded_arguments(book, [Message("user", "tomorrow at half past seven")]) == []
-    assert ungrounded_arguments(book, [Message("user", "a table please")]) == ["date", "time"]
-
-
 def test_calls_get_spoken_codes_written_as_codes() -> None:
     decision = parse_decision(
         '{"tool": "lookup_order", "arguments": {"order_id": "K seven Q two"}}', [LOOKUP]
@@ -197,34 +169,8 @@ def test_calls_get_spoken_codes_written_as_codes() -> None:
     assert spelled == ToolCallDecision("lookup_order", {"order_id": "447"})
 
 
-def test_optional_values_nobody_said_are_dropped() -> None:
-    tool = ToolSpec(
-        "block_card",
-        "Block a card",
-        {"last_four": {"type": "string", "required": True},
-         "reason": {"type": "string", "enum": ["lost", "stolen"]},
-         "days": {"type": "integer"}},
-    )  # fmt: skip
-    guess = ToolCallDecision("block_card", {"last_four": "4417", "reason": "lost", "days": 7})
-    plain = [Message("user", "Block my card ending 4417.")]
-    assert without_unsaid_options(guess, tools=[tool], history=plain).arguments == {
-        "last_four": "4417"
-    }
-    told = [Message("user", "Someone stole my card 4417, block it for seven days.")]
-    kept = ToolCallDecision("block_card", {"last_four": "4417", "reason": "stolen", "days": 7})
-    assert without_unsaid_options(kept, tools=[tool], history=told) == kept
-
-
-def test_optional_times_worked_out_from_what_was_said_are_kept() -> None:
-    tool = ToolSpec(
-        "create_event",
-        "Add an event",
-        {"title": {"type": "string", "required": True}, "time": {"type": "string"}},
+def _shared(a: str, b: str) -> int:
+    """How many characters two texts share at their start."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
     )
-    call = ToolCallDecision("create_event", {"title": "Dentist", "time": "15:00"})
-    told = [Message("user", "Dentist tomorrow at 3 pm.")]
-    assert without_unsaid_options(call, tools=[tool], history=told) == call
-    untold = [Message("user", "Add the dentist.")]
-    assert without_unsaid_options(call, tools=[tool], history=untold).arguments == {
-        "title": "Dentist"
-    }

@@ -49,6 +49,21 @@ def test_the_system_message_puts_shared_rules_first_then_the_agent() -> None:
     assert "Tuesday" in system
 
 
+def test_tools_come_before_the_agents_prompt_so_a_new_version_shares_them() -> None:
+    day = dt.date(2026, 12, 1)
+    v1, v2 = (
+        native_chat(system_prompt=p, history=[], tools=[LOOKUP, LIGHTS], language="en", today=day)
+        for p in ("Be kind.", "Be kind and brief.")
+    )
+    a, b = v1[0]["content"], v2[0]["content"]
+    assert a[_shared(a, b) :] == "."  # only the prompt differs
+    assert a.index("<tools>\n") < a.index('"switch_lights"') < a.index("\n</tools>")
+    assert a.index("\n</tools>") < a.index("2026-12-01") < a.index("Be kind.")
+    other = native_chat(system_prompt="Be kind.", history=[], tools=[], language="en", today=day)
+    assert "<tools>\n" not in other[0]["content"]
+    assert other[0]["content"].startswith(RULES)  # other tools: the rules still shared
+
+
 def test_history_uses_the_templates_own_roles() -> None:
     messages = native_chat(
         system_prompt="S",
@@ -135,3 +150,10 @@ def test_a_call_split_across_pieces_is_one_normalised_decision() -> None:
 def test_an_empty_reply_is_an_error() -> None:
     with pytest.raises(DecisionError):
         list(stream_native(iter([" ", ""]), [LOOKUP]))
+
+
+def _shared(a: str, b: str) -> int:
+    """How many characters two texts share at their start."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )

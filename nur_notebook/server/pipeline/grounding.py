@@ -1,0 +1,156 @@
+"""Whether a tool call's values were said: made-up IDs refused, guessed options dropped. Pure logic.
+
+Small models fill a value they were not given with a plausible one: an order number
+("12345"), a time ("18:00"), a reason ("customer requested"). Before a call runs,
+:func:`ungrounded_arguments` names the values nobody said (the session then asks the user
+instead of calling), and :func:`without_unsaid_options` drops the optional ones (the tool's
+own default beats a guess). Values are compared without case, spaces or punctuation, with
+digit words read as digits (en/es/fr/de), so "A-77" matches "a 77" and "447" matches
+"four four seven".
+
+    >>> from nur_notebook.server.pipeline.base import Message, ToolCallDecision
+    >>> call = ToolCallDecision("track_order", {"order_id": "447"})
+    >>> ungrounded_arguments(call, [Message("user", "where is order four four seven?")])
+    []
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.text import digits_in_words
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+_DATE_OR_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?$|^\d{1,2}(:\d{2}){1,2}\s*([ap]\.?m\.?)?$"
+    r"|^\d{1,2}\s*[ap]\.?m\.?$",
+    re.IGNORECASE,
+)
+#: The hour of a time value ("19:30", "7 pm", "2026-12-02T19:30").
+_HOUR = re.compile(r"(?:^|[ T])(\d{1,2})(?::\d{2}|\s*[ap]\.?m)", re.IGNORECASE)
+
+#: Words that say when (en, es, fr, de): a date or time worked out from them is grounded.
+_WHEN_WORDS = frozenset(
+    """today tonight tomorrow yesterday morning noon afternoon evening night midnight
+    week weekend next monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december
+    hoy mañana noche tarde semana lunes martes miércoles jueves viernes sábado domingo
+    mediodía enero febrero marzo abril mayo junio julio agosto septiembre octubre
+    noviembre diciembre aujourd demain soir matin midi semaine lundi mardi mercredi
+    jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août
+    septembre octobre novembre décembre heute morgen abend mittag nacht woche montag
+    dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz juni juli
+    oktober dezember""".split()
+)
+#: Hours said as words beyond the digit words (en, es, fr, de).
+_HOUR_WORDS = {
+    **dict.fromkeys(("ten", "diez", "dix", "zehn"), 10),
+    **dict.fromkeys(("eleven", "once", "onze", "elf"), 11),
+    **dict.fromkeys(("twelve", "doce", "douze", "zwölf", "noon", "midday"), 12),
+    **dict.fromkeys(("mediodía", "midi", "mittag"), 12),
+    **dict.fromkeys(("midnight", "medianoche", "minuit", "mitternacht"), 0),
+}
+
+
+def _user_words(history: list[Message]) -> set[str]:
+    return {
+        w.lower()
+        for m in history
+        if m.role == "user"
+        for w in re.findall(r"[^\W_]+", digits_in_words(m.content))
+    }
+
+
+def _said_when(history: list[Message]) -> bool:
+    """Whether a user turn says when: a number or a word like "tomorrow", "viernes"."""
+    words = _user_words(history)
+    return any(w.isdigit() for w in words) or bool(words & _WHEN_WORDS)
+
+
+def _worked_out(value: str, history: list[Message]) -> bool:
+    """Whether a date or time value was worked out from what the user said: words that
+    say when, and for a time its hour said ("at 9" for 21:00, "half past seven" for
+    19:30, "a quarter to eight" for 19:45, "noon" for 12:00)."""
+    if not (_DATE_OR_TIME.match(value.strip()) and _said_when(history)):
+        return False
+    hour = _HOUR.search(value.strip())
+    if hour is None:
+        return True  # a date alone
+    words = _user_words(history)
+    said = {int(w) for w in words if w.isdigit() and len(w) <= 4}
+    said |= {_HOUR_WORDS[w] for w in words if w in _HOUR_WORDS}
+    said |= {h % 12 for h in said}
+    h = int(hour.group(1)) % 24
+    return bool({h, h % 12, (h + 1) % 12} & said) or any(str(h) in w for w in words)
+
+
+def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
+    """Arguments whose values nobody said: string values with a digit (order numbers,
+    IDs, phone numbers, times) found neither in the user's words nor in earlier tool
+    results, and one said value used for more arguments than it was said for (the
+    account a transfer is to, copied as the one it is from).
+
+    Values without digits (names, places) are not checked: the model may rightly
+    rephrase them. Dates and times count as said when worked out from what the user
+    said (:func:`_worked_out`): "tomorrow" for "2026-12-02", "at half past seven" for
+    "19:30", but not "18:00" for "a table on Saturday".
+    """
+    heard = " ".join(
+        _squeeze(digits_in_words(m.content))
+        for m in history
+        if m.role in ("user", "tool_result") and m.content
+    )
+    missing = []
+    uses: dict[str, int] = {}
+    for name, value in decision.arguments.items():
+        if not (isinstance(value, str) and any(ch.isdigit() for ch in value)):
+            continue
+        if _worked_out(value, history):
+            continue
+        key = _squeeze(value)
+        uses[key] = uses.get(key, 0) + 1
+        if key not in heard or uses[key] > heard.count(key):
+            missing.append(name)
+    return missing
+
+
+def without_unsaid_options(
+    decision: ToolCallDecision, *, tools: list[ToolSpec], history: list[Message]
+) -> ToolCallDecision:
+    """The call without the optional arguments nobody said.
+
+    Small models fill optional parameters with plausible defaults ("days": 7, "reason":
+    "lost") that the user never gave; the tool's own default is better than a guess.
+    An optional value is kept when it was said in a user turn (for text: at least half
+    of its words), with digit words read as digits, or is a date or time worked out
+    from what was said; booleans are kept as they are.
+    """
+    tool = next((t for t in tools if t.name == decision.name), None)
+    if tool is None:
+        return decision
+    user = " ".join(digits_in_words(m.content) for m in history if m.role == "user")
+    said = _squeeze(user)
+    tokens = set(re.findall(r"\d+(?:\.\d+)?", user))
+    kept: dict[str, Any] = {}
+    for key, value in decision.arguments.items():
+        if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
+            kept[key] = value
+            continue
+        if isinstance(value, int | float):
+            if f"{value:g}" in tokens:  # a whole number said, not a digit of an ID
+                kept[key] = value
+            continue
+        if isinstance(value, str) and _worked_out(value, history):
+            kept[key] = value  # worked out from "tomorrow", "at ten": not a guess
+            continue
+        words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]
+        heard = sum(_squeeze(w[:5]) in said for w in words)
+        if _squeeze(str(value)) in said or (words and 2 * heard >= len(words)):
+            kept[key] = value
+    return ToolCallDecision(decision.name, kept)

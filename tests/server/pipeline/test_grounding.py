@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.grounding import ungrounded_arguments, without_unsaid_options
+
+
+def test_ids_nobody_said_are_ungrounded() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "12345"})
+    asked = [Message("user", "Where is my order?")]
+    assert ungrounded_arguments(call, asked) == ["order_id"]
+    said = [Message("user", "Where is my order? It's 1 2 3 4 5.")]
+    assert ungrounded_arguments(call, said) == []
+
+
+def test_ids_from_tool_results_count_and_case_and_punctuation_do_not() -> None:
+    call = ToolCallDecision("track", {"parcel": "DHL-77a", "order_id": "A-77"})
+    history = [
+        Message("user", "what about order a 77"),
+        Message("tool_result", name="lookup_order", content='{"parcel": "dhl 77A"}'),
+    ]
+    assert ungrounded_arguments(call, history) == []
+
+
+def test_values_without_digits_are_not_checked() -> None:
+    call = ToolCallDecision("find_store", {"city": "Munich", "people": 4})
+    assert ungrounded_arguments(call, [Message("user", "Any shop in München?")]) == []
+
+
+def test_the_agent_saying_an_id_does_not_ground_it() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "12345"})
+    history = [Message("user", "Where is my order?"), Message("agent", "Is it order 12345?")]
+    assert ungrounded_arguments(call, history) == ["order_id"]
+
+
+def test_digit_words_and_whisper_digits_ground_an_id() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "447"})
+    assert ungrounded_arguments(call, [Message("user", "where is order four four seven?")]) == []
+    assert ungrounded_arguments(call, [Message("user", "pedido cuatro cuatro siete")]) == []
+    assert ungrounded_arguments(call, [Message("user", "where is my order?")]) == ["order_id"]
+
+
+def test_dates_and_times_count_as_said_only_after_words_that_say_when() -> None:
+    book = ToolCallDecision("book_table", {"date": "2026-12-02", "time": "19:30"})
+    assert ungrounded_arguments(book, [Message("user", "tomorrow at half past seven")]) == []
+    assert ungrounded_arguments(book, [Message("user", "a table please")]) == ["date", "time"]
+
+
+def test_optional_values_nobody_said_are_dropped() -> None:
+    tool = ToolSpec(
+        "block_card",
+        "Block a card",
+        {"last_four": {"type": "string", "required": True},
+         "reason": {"type": "string", "enum": ["lost", "stolen"]},
+         "days": {"type": "integer"}},
+    )  # fmt: skip
+    guess = ToolCallDecision("block_card", {"last_four": "4417", "reason": "lost", "days": 7})
+    plain = [Message("user", "Block my card ending 4417.")]
+    assert without_unsaid_options(guess, tools=[tool], history=plain).arguments == {
+        "last_four": "4417"
+    }
+    told = [Message("user", "Someone stole my card 4417, block it for seven days.")]
+    kept = ToolCallDecision("block_card", {"last_four": "4417", "reason": "stolen", "days": 7})
+    assert without_unsaid_options(kept, tools=[tool], history=told) == kept
+
+
+def test_optional_times_worked_out_from_what_was_said_are_kept() -> None:
+    tool = ToolSpec(
+        "create_event",
+        "Add an event",
+        {"title": {"type": "string", "required": True}, "time": {"type": "string"}},
+    )
+    call = ToolCallDecision("create_event", {"title": "Dentist", "time": "15:00"})
+    told = [Message("user", "Dentist tomorrow at 3 pm.")]
+    assert without_unsaid_options(call, tools=[tool], history=told) == call
+    untold = [Message("user", "Add the dentist.")]
+    assert without_unsaid_options(call, tools=[tool], history=untold).arguments == {
+        "title": "Dentist"
+    }
+
+
+def test_a_time_counts_as_said_only_when_its_hour_was_said() -> None:
+    book = ToolCallDecision("book_table", {"people": 2, "time": "18:00"})
+    assert ungrounded_arguments(book, [Message("user", "A table for Saturday.")]) == ["time"]
+    for said in ("Saturday at 6 pm", "tonight at six", "at a quarter to seven", "18:00 please"):
+        assert ungrounded_arguments(book, [Message("user", said)]) == [], said
+    noon = ToolCallDecision("book_table", {"time": "12:00"})
+    assert ungrounded_arguments(noon, [Message("user", "mañana a mediodía")]) == []
+    assert ungrounded_arguments(noon, [Message("user", "morgen um zwölf")]) == []
+
+
+def test_one_said_number_does_not_fill_two_arguments() -> None:
+    same = ToolCallDecision("transfer", {"from_account": "4455", "to_account": "4455"})
+    said_once = [Message("user", "Send 200 dollars to account 4455.")]
+    assert ungrounded_arguments(same, said_once) == ["to_account"]
+    said_twice = [Message("user", "Move 5 from 4455 back into 4455, as a test.")]
+    assert ungrounded_arguments(same, said_twice) == []
+
+
+def test_an_optional_text_is_kept_only_when_most_of_it_was_said() -> None:
+    tool = ToolSpec(
+        "cancel_order",
+        "Cancel an order",
+        {"order_id": {"type": "string", "required": True}, "reason": {"type": "string"}},
+    )
+    told = [Message("user", "Cancel order 30550, it was a duplicate order.")]
+    made_up = ToolCallDecision(
+        "cancel_order", {"order_id": "30550", "reason": "customer requested cancellation"}
+    )
+    assert without_unsaid_options(made_up, tools=[tool], history=told).arguments == {
+        "order_id": "30550"
+    }
+    said = ToolCallDecision("cancel_order", {"order_id": "30550", "reason": "duplicate order"})
+    assert without_unsaid_options(said, tools=[tool], history=told) == said
+
+
+def test_an_optional_time_nobody_said_is_dropped_even_with_a_date() -> None:
+    tool = ToolSpec(
+        "create_event",
+        "Add an event",
+        {"title": {"type": "string", "required": True}, "date": {"type": "string"},
+         "time": {"type": "string"}},
+    )  # fmt: skip
+    call = ToolCallDecision(
+        "create_event", {"title": "Yoga", "date": "2026-12-20", "time": "10:00"}
+    )
+    history = [Message("user", "Put yoga on my calendar for December 20.")]
+    assert without_unsaid_options(call, tools=[tool], history=history).arguments == {
+        "title": "Yoga",
+        "date": "2026-12-20",
+    }
