@@ -4,8 +4,10 @@ One model per server, shared by every session through a :class:`BatchEngine`: re
 concurrent sessions decode together in one batch, and each session keeps its own
 sequence in the KV cache, so a turn evaluates only what is new since its last one (the
 system prompt and earlier turns stay cached even while other sessions talk). The prompt
-is the chat rendered with the GGUF's own chat template, tools included, and the model
-answers in the ``{"say"}``/``{"tool"}`` JSON envelope of ``decision.py``
+is the chat rendered with the GGUF's own chat template; its system message lists what
+every agent shares first (instructions, the tools, the date) and the agent's own prompt
+last, so a new version of an agent evaluates only its prompt. The model answers in the
+``{"say"}``/``{"tool"}`` JSON envelope of ``decision.py``
 (``reply_format="json"``, the default). ``reply_format="native"`` uses the model's own
 tool-call format instead (see ``tool_calls.py``): plain speech, or one call, bare or in
 ``<tool_call>`` tags. Each reply is constrained by a grammar, so the model can only speak
@@ -172,23 +174,21 @@ class LlamaBrain(Brain):
 
     def _chat(
         self, *, system_prompt: str, history: list[Message], tools: list[ToolSpec], language: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
-        if self.reply_format == "json":
-            messages = chat_messages(
-                system_prompt=system_prompt, history=history, tools=tools, language=language
-            )
-            return list(messages), None
-        messages = native_chat(
+    ) -> list[dict[str, Any]]:
+        """The chat in the reply format's own shape; the tools are in its system message
+        (before the agent's prompt), not appended by the template after it."""
+        build = chat_messages if self.reply_format == "json" else native_chat
+        messages = build(
             system_prompt=system_prompt, history=history, tools=tools, language=language
         )
-        return messages, None  # the tools are in the system message, before the agent's prompt
+        return list(messages)
 
     def head_tokens(self, *, system_prompt: str, tools: list[ToolSpec], language: str) -> list[int]:
         """The fixed start of every prompt of an agent: its system message and tools."""
-        messages, definitions = self._chat(
+        messages = self._chat(
             system_prompt=system_prompt, history=[], tools=tools, language=language
         )
-        return self.prompt_tokens(messages, reply=False, tools=definitions)
+        return self.prompt_tokens(messages, reply=False)
 
     def prepare(
         self, *, system_prompt: str, tools: list[ToolSpec], language: str, session: str
@@ -207,13 +207,13 @@ class LlamaBrain(Brain):
         session: str | None = None,
         allow_tools: bool = True,
     ) -> Iterator[BrainEvent]:
-        messages, definitions = self._chat(
+        messages = self._chat(
             system_prompt=system_prompt, history=history, tools=tools, language=language
         )
         callable_tools = tools if allow_tools else []
         native = self.reply_format == "native"
         pieces = self._engine.generate(
-            self.prompt_tokens(messages, tools=definitions),
+            self.prompt_tokens(messages),
             key=session,
             grammar=self._native_grammar(callable_tools)
             if native

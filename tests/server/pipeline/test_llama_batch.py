@@ -276,3 +276,25 @@ def test_a_reply_is_the_same_with_and_without_a_shared_prefix(llama_brain: Any) 
     finally:
         shared.close()
         alone.close()
+
+
+@engines
+@pytest.mark.parametrize("reply_format", ["json", "native"])
+def test_a_new_agent_version_evaluates_only_its_own_prompt(
+    llama_brain: Any, reply_format: str
+) -> None:
+    from nur_notebook.server.pipeline.brain_llama import LlamaBrain
+
+    brain = LlamaBrain(llama_brain.engine, model_name="m", reply_format=reply_format)  # type: ignore[arg-type]
+    engine = BatchEngine(llama_brain.engine.model, slots=2, n_ctx=2048, n_batch=128)
+    old, new = SHOP, SHOP + " Greet new customers warmly and mention the winter sale."
+    heads = [brain.head_tokens(system_prompt=p, tools=TOOLS, language="en") for p in (old, new)]
+    prompt_alone = len(engine.model.tokenize(new.encode(), False, False))
+    try:
+        assert _warm(engine, heads[0], "v1") == len(heads[0])
+        evaluated = _warm(engine, heads[1], "v2")
+        # The instructions and the tool block come from the first version's cells.
+        assert 0 < evaluated <= prompt_alone + 4, (evaluated, len(heads[1]))
+        assert evaluated < len(heads[1]) / 4
+    finally:
+        engine.close()
