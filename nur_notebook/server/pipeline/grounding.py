@@ -70,20 +70,21 @@ def _user_words(history: list[Message]) -> set[str]:
 def _said_when(history: list[Message]) -> bool:
     """Whether a user turn says when: a number or a word like "tomorrow", "viernes"."""
     words = _user_words(history)
-    return any(w.isdigit() for w in words) or bool(words & _WHEN_WORDS)
+    return any(ch.isdigit() for w in words for ch in w) or bool(words & _WHEN_WORDS)
 
 
 def _worked_out(value: str, history: list[Message]) -> bool:
     """Whether a date or time value was worked out from what the user said: words that
-    say when, and for a time its hour said ("at 9" for 21:00, "half past seven" for
-    19:30, "a quarter to eight" for 19:45, "noon" for 12:00)."""
+    say when (or the day's number, "December 20"), and for a time its hour said ("at 9"
+    for 21:00, "half past seven" for 19:30, "a quarter to eight" for 19:45, "noon" for
+    12:00). Another number said ("flight 902") does not make a date said."""
     if not (_DATE_OR_TIME.match(value.strip()) and _said_when(history)):
         return False
-    hour = _HOUR.search(value.strip())
-    if hour is None:
-        return True  # a date alone
     words = _user_words(history)
-    said = {int(w) for w in words if w.isdigit() and len(w) <= 4}
+    said = {int(n) for w in words for n in re.findall(r"\d+", w) if len(n) <= 4}
+    hour = _HOUR.search(value.strip())
+    if hour is None:  # a date alone: from a word like "Friday", or its day's number
+        return bool(words & _WHEN_WORDS) or bool(said & {int(n) for n in value.split("-")})
     said |= {_HOUR_WORDS[w] for w in words if w in _HOUR_WORDS}
     said |= {h % 12 for h in said}
     h = int(hour.group(1)) % 24

@@ -128,3 +128,14 @@ def test_an_optional_time_nobody_said_is_dropped_even_with_a_date() -> None:
         "title": "Yoga",
         "date": "2026-12-20",
     }
+
+
+def test_a_date_needs_a_word_that_says_when_or_its_day_not_any_number() -> None:
+    call = ToolCallDecision("weather", {"city": "Frankfurt", "date": "2026-12-01"})
+    flight = [
+        Message("user", "Is flight LH 902 on time?"),
+        Message("user", "Weather in Frankfurt?"),
+    ]
+    assert ungrounded_arguments(call, flight) == ["date"]
+    assert ungrounded_arguments(call, [Message("user", "Weather in Frankfurt today?")]) == []
+    assert ungrounded_arguments(call, [Message("user", "Frankfurt, on the 1st, please")]) == []
