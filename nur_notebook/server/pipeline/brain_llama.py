@@ -37,6 +37,7 @@ from nur_notebook.server.pipeline.base import (
     ToolCallDecision,
     ToolSpec,
 )
+from nur_notebook.server.pipeline.dates import with_said_dates
 from nur_notebook.server.pipeline.decision import (
     chat_messages,
     decision_schema,
@@ -229,6 +230,7 @@ class LlamaBrain(Brain):
             for event in events:
                 if isinstance(event, ToolCallDecision):
                     event = without_unsaid_options(event, tools=tools, history=history)
+                    event = with_said_dates(event, history=history)
                 yield event
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here

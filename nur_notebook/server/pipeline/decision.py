@@ -133,8 +133,8 @@ def when_context(today: dt.date | None = None) -> str:
     )
     return (
         f"Today is {day.strftime('%A')}, {day.isoformat()}. The next days are {week}. "
-        "Write a date as YYYY-MM-DD and a time as 24-hour HH:MM (9 pm or tonight at 9 is "
-        "21:00), worked out from these dates."
+        "Write a date as YYYY-MM-DD, worked out from these dates, and a time as 24-hour "
+        "HH:MM."
     )
 
 
