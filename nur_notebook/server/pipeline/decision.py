@@ -142,11 +142,12 @@ def system_content(
     system_prompt: str, *, tools: list[ToolSpec], language: str, today: dt.date | None = None
 ) -> str:
     """The system message, from what every agent shares to what one version has alone:
-    the instructions and tools, the date, the language, and the agent's own prompt last
-    (what a new version of an agent changes), so a new version evaluates only its prompt
-    and the rest comes from a cached prefix."""
+    the instructions and tools, the date (with tools), the language, and the agent's own
+    prompt last (what a new version of an agent changes), so a new version evaluates only
+    its prompt and the rest comes from a cached prefix."""
     lang = LANGUAGE_NAMES.get(language, language)
-    parts = [instructions(tools), when_context(today), f"Always answer in {lang}."]
+    when = when_context(today) if tools else ""  # dates are for tool arguments
+    parts = [p for p in (instructions(tools), when, f"Always answer in {lang}.") if p]
     return "\n\n".join([*parts, system_prompt.strip()]).rstrip()
 
 
