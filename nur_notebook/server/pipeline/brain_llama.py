@@ -43,7 +43,7 @@ from nur_notebook.server.pipeline.decision import (
     decision_schema,
     stream_decision,
 )
-from nur_notebook.server.pipeline.grounding import without_unsaid_options
+from nur_notebook.server.pipeline.grounding import repeats_a_call, without_unsaid_options
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
 from nur_notebook.server.pipeline.tool_calls import (
@@ -231,9 +231,21 @@ class LlamaBrain(Brain):
                 if isinstance(event, ToolCallDecision):
                     event = without_unsaid_options(event, tools=tools, history=history)
                     event = with_said_dates(event, history=history)
+                    if repeats_a_call(event, history):
+                        break  # answered already: say what the result means instead
                 yield event
+            else:
+                return
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here
+        yield from self.respond(
+            system_prompt=system_prompt,
+            history=history,
+            tools=tools,
+            language=language,
+            session=session,
+            allow_tools=False,
+        )
 
 
 def _token_text(model: Any, token: int) -> str:

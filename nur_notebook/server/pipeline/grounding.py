@@ -155,3 +155,15 @@ def without_unsaid_options(
         if _squeeze(str(value)) in said or (words and 2 * heard >= len(words)):
             kept[key] = value
     return ToolCallDecision(decision.name, kept)
+
+
+def repeats_a_call(decision: ToolCallDecision, history: list[Message]) -> bool:
+    """Whether the same call (name and arguments) already ran since the user's last turn:
+    its result is in the history, so the reply must say what it means, not call again."""
+    for message in reversed(history):
+        if message.role == "user":
+            return False
+        if message.role == "tool_call" and message.name == decision.name:
+            if (message.arguments or {}) == decision.arguments:
+                return True
+    return False

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
-from nur_notebook.server.pipeline.grounding import ungrounded_arguments, without_unsaid_options
+from nur_notebook.server.pipeline.grounding import (
+    repeats_a_call,
+    ungrounded_arguments,
+    without_unsaid_options,
+)
 
 
 def test_ids_nobody_said_are_ungrounded() -> None:
@@ -139,3 +143,17 @@ def test_a_date_needs_a_word_that_says_when_or_its_day_not_any_number() -> None:
     assert ungrounded_arguments(call, flight) == ["date"]
     assert ungrounded_arguments(call, [Message("user", "Weather in Frankfurt today?")]) == []
     assert ungrounded_arguments(call, [Message("user", "Frankfurt, on the 1st, please")]) == []
+
+
+def test_the_same_call_again_after_its_result_is_a_repeat() -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "777"})
+    asked = [Message("user", "What is the status of order 777?")]
+    ran = [
+        *asked,
+        Message("tool_call", name="lookup_order", arguments={"order_id": "777"}),
+        Message("tool_result", '{"status": "shipped"}', name="lookup_order"),
+    ]
+    assert not repeats_a_call(call, asked)
+    assert repeats_a_call(call, ran)
+    assert not repeats_a_call(ToolCallDecision("lookup_order", {"order_id": "778"}), ran)
+    assert not repeats_a_call(call, [*ran, Message("user", "And check it again, please.")])
