@@ -92,9 +92,9 @@ def _worked_out(value: str, history: list[Message]) -> bool:
 
 
 def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
-    """Arguments whose values nobody said: string values with a digit (order numbers,
-    IDs, phone numbers, times) found neither in the user's words nor in earlier tool
-    results, and one said value used for more arguments than it was said for (the
+    """Arguments whose values nobody said: string values with a digit or an ``@`` (order
+    numbers, IDs, phone numbers, emails, times) found neither in the user's words nor in
+    earlier tool results, and one said value used for more arguments than it was said for (the
     account a transfer is to, copied as the one it is from).
 
     Values without digits (names, places) are not checked: the model may rightly
@@ -110,8 +110,8 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     missing = []
     uses: dict[str, int] = {}
     for name, value in decision.arguments.items():
-        if not (isinstance(value, str) and any(ch.isdigit() for ch in value)):
-            continue
+        if not (isinstance(value, str) and any(ch.isdigit() or ch == "@" for ch in value)):
+            continue  # an email ("example@example.com" for "reset my password") counts too
         if _worked_out(value, history):
             continue
         key = _squeeze(value)

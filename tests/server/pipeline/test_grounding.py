@@ -157,3 +157,12 @@ def test_the_same_call_again_after_its_result_is_a_repeat() -> None:
     assert repeats_a_call(call, ran)
     assert not repeats_a_call(ToolCallDecision("lookup_order", {"order_id": "778"}), ran)
     assert not repeats_a_call(call, [*ran, Message("user", "And check it again, please.")])
+
+
+def test_an_email_nobody_said_is_ungrounded() -> None:
+    call = ToolCallDecision("reset_password", {"email": "example@example.com"})
+    assert ungrounded_arguments(call, [Message("user", "I need to reset my password.")]) == [
+        "email"
+    ]
+    said = [Message("user", "Reset it for example@example.com please")]
+    assert ungrounded_arguments(call, said) == []
