@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from nur_notebook.server.pipeline.base import Message, SayDelta
+from nur_notebook.server.pipeline.base import BrainRequest, Message, SayDelta
 from nur_notebook.server.pipeline.text import SentenceSplitter
 
 # The engine tests' speech maker, word error rate and support persona serve here too.
@@ -135,7 +135,7 @@ def bench_brain(brain: object, turns: int) -> list[Row]:
         text = ""
         splitter = SentenceSplitter()
         for event in brain.respond(  # type: ignore[attr-defined]
-            system_prompt=SUPPORT, history=history, tools=[LOOKUP], language="en"
+            BrainRequest(SUPPORT, tools=[LOOKUP], language="en", history=history)
         ):
             now = time.perf_counter() - start
             if isinstance(event, SayDelta):
@@ -172,10 +172,12 @@ def bench_brain(brain: object, turns: int) -> list[Row]:
     start = time.perf_counter()
     decision = list(
         brain.respond(  # type: ignore[attr-defined]
-            system_prompt=SUPPORT,
-            history=[Message("user", "Where is my order 12345?")],
-            tools=[LOOKUP],
-            language="en",
+            BrainRequest(
+                SUPPORT,
+                tools=[LOOKUP],
+                language="en",
+                history=[Message("user", "Where is my order 12345?")],
+            )
         )
     )
     rows.append(

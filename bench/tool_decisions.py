@@ -37,7 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from decision_cases import CASES, TOOLSETS, Case, Has, OneOf, split_of
 
-from nur_notebook.server.pipeline.base import BrainEvent, Message, SayDelta, ToolCallDecision
+from nur_notebook.server.pipeline.base import (
+    BrainEvent,
+    BrainRequest,
+    Message,
+    SayDelta,
+    ToolCallDecision,
+)
 from nur_notebook.server.pipeline.grounding import ungrounded_arguments
 
 Outcome = tuple[str, dict[str, Any]] | None  # the first call, or None
@@ -102,18 +108,16 @@ def local_runner(*, reply_format: str | None, jobs: int = 1) -> Runner:
         with lock:
             if group not in warmed:
                 warmed.add(group)
-                brain.prepare(
-                    system_prompt=system_prompt,
-                    tools=tools,
-                    language=case.language,
-                    session=f"bench-head-{case.tools}-{case.language}",
-                )
+                head = f"bench-head-{case.tools}-{case.language}"
+                brain.prepare(BrainRequest(system_prompt, tools, case.language, session=head))
         events = brain.respond(
-            system_prompt=system_prompt,
-            history=history,
-            tools=tools,
-            language=case.language,
-            session=f"bench-{threading.get_ident()}",  # the prompt prefix stays cached
+            BrainRequest(
+                system_prompt,
+                tools=tools,
+                language=case.language,
+                history=history,
+                session=f"bench-{threading.get_ident()}",  # the prompt prefix stays cached
+            )
         )
         with contextlib.closing(events):  # closing it early stops the generation
             return _first_move(events, history)

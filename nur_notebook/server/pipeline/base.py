@@ -107,40 +107,44 @@ class ToolCallDecision:
 BrainEvent = SayDelta | ToolCallDecision
 
 
+@dataclass(frozen=True)
+class BrainRequest:
+    """What the brain is asked for one move of a conversation.
+
+    The agent's ``system_prompt``, ``tools`` and ``language``, and the ``history`` so far.
+    ``session`` names the conversation, so an engine can keep its evaluated prompt
+    between turns. With ``allow_tools`` False the prompt still lists the tools (the
+    cached prompt stays valid) but the reply must be spoken.
+    """
+
+    system_prompt: str
+    tools: list[ToolSpec]
+    language: str
+    history: list[Message] = field(default_factory=list)
+    session: str | None = None
+    allow_tools: bool = True
+
+
 class Brain(abc.ABC):
     """Decides the agent's next move: say something, or call one of the agent's tools."""
 
     name: str = "brain"
 
-    def prepare(
-        self, *, system_prompt: str, tools: list[ToolSpec], language: str, session: str
-    ) -> None:
+    def prepare(self, request: BrainRequest) -> None:
         """A session is about to talk: get ready for its first turn (returns at once).
 
-        Engines that keep a prompt cache evaluate the system message here; by default
-        there is nothing to do.
+        Engines that keep a prompt cache evaluate the system message here (the
+        request's history is not read); by default there is nothing to do.
         """
         return None
 
     @abc.abstractmethod
-    def respond(
-        self,
-        *,
-        system_prompt: str,
-        history: list[Message],
-        tools: list[ToolSpec],
-        language: str,
-        session: str | None = None,
-        allow_tools: bool = True,
-    ) -> Iterator[BrainEvent]:
+    def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
         """Stream the next move.
 
         Yields either ``SayDelta`` pieces (the reply, in order) or exactly one
         ``ToolCallDecision``. Closing the generator early (barge-in) stops generation.
-        ``session`` names the conversation, so an engine can keep its evaluated prompt
-        between turns. With ``allow_tools`` False the prompt still lists the tools (the
-        cached prompt stays valid) but the reply must be spoken. Engines are thread-safe:
-        sessions call them concurrently.
+        Engines are thread-safe: sessions call them concurrently.
         """
 
 

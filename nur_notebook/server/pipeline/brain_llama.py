@@ -17,8 +17,8 @@ the tool for a spoken order question that the envelope gets right, so it stays o
 (measured on bench/tool_decisions.py: see docs/engines.md).
 
     >>> brain = LlamaBrain.load()  # doctest: +SKIP
-    >>> for event in brain.respond(system_prompt="Be brief.", history=[...], tools=[],
-    ...                            language="en", session="sess_1"):  # doctest: +SKIP
+    >>> request = BrainRequest("Be brief.", tools=[], language="en", history=[...])
+    >>> for event in brain.respond(request):  # doctest: +SKIP
     ...     print(event)
 """
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from nur_notebook.server.pipeline import weights
 from nur_notebook.server.pipeline.base import (
     Brain,
     BrainEvent,
+    BrainRequest,
     Message,
     ToolCallDecision,
     ToolSpec,
@@ -191,31 +193,28 @@ class LlamaBrain(Brain):
         )
         return self.prompt_tokens(messages, reply=False)
 
-    def prepare(
-        self, *, system_prompt: str, tools: list[ToolSpec], language: str, session: str
-    ) -> None:
+    def prepare(self, request: BrainRequest) -> None:
         """Evaluate the session's system message now, so its first reply starts sooner."""
-        head = self.head_tokens(system_prompt=system_prompt, tools=tools, language=language)
-        self._engine.warm(head, key=session)
-
-    def respond(
-        self,
-        *,
-        system_prompt: str,
-        history: list[Message],
-        tools: list[ToolSpec],
-        language: str,
-        session: str | None = None,
-        allow_tools: bool = True,
-    ) -> Iterator[BrainEvent]:
-        messages = self._chat(
-            system_prompt=system_prompt, history=history, tools=tools, language=language
+        if request.session is None:  # nothing to keep it for
+            return
+        head = self.head_tokens(
+            system_prompt=request.system_prompt, tools=request.tools, language=request.language
         )
-        callable_tools = tools if allow_tools else []
+        self._engine.warm(head, key=request.session)
+
+    def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
+        tools, history = request.tools, request.history
+        messages = self._chat(
+            system_prompt=request.system_prompt,
+            history=history,
+            tools=tools,
+            language=request.language,
+        )
+        callable_tools = tools if request.allow_tools else []
         native = self.reply_format == "native"
         pieces = self._engine.generate(
             self.prompt_tokens(messages),
-            key=session,
+            key=request.session,
             grammar=self._native_grammar(callable_tools)
             if native
             else self._grammar(callable_tools),
@@ -238,14 +237,7 @@ class LlamaBrain(Brain):
                 return
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here
-        yield from self.respond(
-            system_prompt=system_prompt,
-            history=history,
-            tools=tools,
-            language=language,
-            session=session,
-            allow_tools=False,
-        )
+        yield from self.respond(replace(request, allow_tools=False))
 
 
 def _token_text(model: Any, token: int) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import httpx
 
-from nur_notebook.server.pipeline.base import Brain, BrainEvent, Message, ToolSpec
+from nur_notebook.server.pipeline.base import Brain, BrainEvent, BrainRequest
 from nur_notebook.server.pipeline.decision import chat_messages, decision_schema, stream_decision
 
 ResponseFormatStyle = Literal["auto", "json_schema", "json_object"]
@@ -113,26 +113,22 @@ class OpenAICompatibleBrain(Brain):
         """Close the HTTP connection pool."""
         self._client.close()
 
-    def respond(
-        self,
-        *,
-        system_prompt: str,
-        history: list[Message],
-        tools: list[ToolSpec],
-        language: str,
-        session: str | None = None,  # the server caches prompt prefixes on its own
-        allow_tools: bool = True,
-    ) -> Iterator[BrainEvent]:
+    def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
+        # ``request.session`` is not sent: such servers cache prompt prefixes on their own.
+        tools = request.tools if request.allow_tools else []
         body: dict[str, Any] = {
             "model": self.model,
             "messages": chat_messages(
-                system_prompt=system_prompt, history=history, tools=tools, language=language
+                system_prompt=request.system_prompt,
+                history=request.history,
+                tools=request.tools,
+                language=request.language,
             ),
             "stream": True,
             "temperature": self._temperature,
             "max_tokens": self._max_tokens,
         }
-        schema = decision_schema(tools if allow_tools else [])
+        schema = decision_schema(tools)
         styles: list[str] = (
             ["json_schema", "json_object"] if self._style == "auto" else [self._style]
         )
@@ -151,7 +147,5 @@ class OpenAICompatibleBrain(Brain):
                     self._style = "json_schema" if style == "json_schema" else "json_object"
                 # Leaving this block (also when the consumer closes us) closes the
                 # connection, which makes the server stop generating.
-                yield from stream_decision(
-                    sse_contents(response.iter_lines()), tools if allow_tools else []
-                )
+                yield from stream_decision(sse_contents(response.iter_lines()), tools)
                 return

@@ -123,13 +123,7 @@ class SessionHub:
         if engines is None:  # still loading: the runtime prepares on its first connection
             return
         profile = session_info(record, agent).agent
-        await asyncio.to_thread(
-            engines.brain.prepare,
-            system_prompt=profile.system_prompt,
-            tools=profile.tools,
-            language=profile.language,
-            session=record.session_id,
-        )
+        await asyncio.to_thread(engines.brain.prepare, profile.brain_request(record.session_id))
 
     async def on_session_ended(self, session_id: str, reason: str) -> None:
         """Hook for REST: a session ended there (e.g. its agent was deleted)."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nur_notebook.protocol.settings import SessionSettings
-from nur_notebook.server.pipeline.base import ToolSpec
+from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolSpec
 from nur_notebook.server.realtime.limits import RateLimit
 
 #: What the agent says when ``max_turns`` is reached, by language.
@@ -44,6 +44,19 @@ class AgentProfile:
 
     def goodbye(self) -> str:
         return GOODBYES.get(self.language, GOODBYES["en"])
+
+    def brain_request(
+        self, session: str, history: list[Message] | None = None, *, allow_tools: bool = True
+    ) -> BrainRequest:
+        """What the brain is asked for the next move of ``session`` with this agent."""
+        return BrainRequest(
+            system_prompt=self.system_prompt,
+            tools=self.tools,
+            language=self.language,
+            history=history or [],
+            session=session,
+            allow_tools=allow_tools,
+        )
 
 
 @dataclass(frozen=True)

@@ -306,14 +306,8 @@ class SessionRuntime:
 
     async def _prepare_brain(self) -> None:
         """Let the brain read the system prompt while the user speaks their first turn."""
-        agent = self.info.agent
-        prepare = functools.partial(
-            self._engines.brain.prepare,
-            system_prompt=agent.system_prompt,
-            tools=agent.tools,
-            language=agent.language,
-            session=self.info.session_id,
-        )
+        request = self.info.agent.brain_request(self.info.session_id)
+        prepare = functools.partial(self._engines.brain.prepare, request)
         try:
             await self._blocking(prepare)
         except Exception:  # only a head start: the first turn works without it
@@ -340,16 +334,10 @@ class SessionRuntime:
         await self.feed(io.Transcribed(job, str(text), (time.monotonic() - started) * 1000))
 
     def _start_brain(self, stream: str, history: list[Message], *, allow_tools: bool) -> None:
-        agent = self.info.agent
-        start = functools.partial(
-            self._engines.brain.respond,
-            system_prompt=agent.system_prompt,
-            history=history,
-            tools=agent.tools,
-            language=agent.language,
-            session=self.info.session_id,
-            allow_tools=allow_tools,
+        request = self.info.agent.brain_request(
+            self.info.session_id, history, allow_tools=allow_tools
         )
+        start = functools.partial(self._engines.brain.respond, request)
         stop = threading.Event()
         task = self._spawn(read_brain(stream, start, feed=self.feed, pool=self._pool, stop=stop))
         self._brains[stream] = (task, stop)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from nur_notebook.server.pipeline.base import Brain, BrainEvent, Message, SayDelta, ToolSpec
+from nur_notebook.server.pipeline.base import (
+    Brain,
+    BrainEvent,
+    BrainRequest,
+    Message,
+    SayDelta,
+    ToolSpec,
+)
 
 SUPPORT = "You are a friendly customer support agent for an e-commerce store."
 LOOKUP = ToolSpec(
@@ -17,7 +24,7 @@ def respond(
 ) -> list[BrainEvent]:
     """Every event of one turn of the support persona."""
     return list(
-        brain.respond(system_prompt=SUPPORT, history=history, tools=tools, language=language, **kw)
+        brain.respond(BrainRequest(SUPPORT, tools=tools, language=language, history=history, **kw))
     )
 
 

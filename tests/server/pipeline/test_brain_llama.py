@@ -5,7 +5,13 @@ from typing import Any
 import pytest
 from brain_turns import LOOKUP, SUPPORT, respond, said
 
-from nur_notebook.server.pipeline.base import Message, SayDelta, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.base import (
+    BrainRequest,
+    Message,
+    SayDelta,
+    ToolCallDecision,
+    ToolSpec,
+)
 
 pytestmark = pytest.mark.engines
 
@@ -67,10 +73,12 @@ def test_answers_in_the_agent_language(llama_brain: Any) -> None:
 
 def test_closing_the_stream_stops_generation(llama_brain: Any) -> None:
     stream = llama_brain.respond(
-        system_prompt=SUPPORT,
-        history=[Message("user", "Tell me a long story about a dragon.")],
-        tools=[],
-        language="en",
+        BrainRequest(
+            SUPPORT,
+            tools=[],
+            language="en",
+            history=[Message("user", "Tell me a long story about a dragon.")],
+        )
     )
     first = next(stream)
     assert isinstance(first, SayDelta)
@@ -82,11 +90,13 @@ def test_closing_the_stream_stops_generation(llama_brain: Any) -> None:
 def test_with_tools_held_back_it_must_speak(llama_brain: Any) -> None:
     events = list(
         llama_brain.respond(
-            system_prompt=SUPPORT,
-            history=[Message("user", "Where is my order 12345?")],
-            tools=[LOOKUP],
-            language="en",
-            allow_tools=False,  # the tools stay in the prompt, the grammar allows only speech
+            BrainRequest(
+                SUPPORT,
+                tools=[LOOKUP],
+                language="en",
+                history=[Message("user", "Where is my order 12345?")],
+                allow_tools=False,  # the tools stay in the prompt, the grammar: speech only
+            )
         )
     )
     assert said(events)

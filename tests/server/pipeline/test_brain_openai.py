@@ -15,6 +15,7 @@ from nur_server_process import stop_process
 from nur_notebook.server.pipeline import weights
 from nur_notebook.server.pipeline.base import (
     BrainEvent,
+    BrainRequest,
     Message,
     SayDelta,
     ToolCallDecision,
@@ -125,10 +126,12 @@ def test_closing_the_stream_mid_reply(brain: OpenAICompatibleBrain) -> None:
     stream = cast(
         Generator[BrainEvent, None, None],
         brain.respond(
-            system_prompt=SUPPORT,
-            history=[Message("user", "Tell me a long story about a dragon.")],
-            tools=[],
-            language="en",
+            BrainRequest(
+                SUPPORT,
+                tools=[],
+                language="en",
+                history=[Message("user", "Tell me a long story about a dragon.")],
+            )
         ),
     )
     assert isinstance(next(stream), SayDelta)
@@ -141,5 +144,5 @@ def test_closing_the_stream_mid_reply(brain: OpenAICompatibleBrain) -> None:
 def test_unreachable_endpoint_is_a_clear_error() -> None:
     brain = OpenAICompatibleBrain(base_url=f"http://127.0.0.1:{_free_port()}/v1", model="x")
     with pytest.raises(httpx.ConnectError):
-        list(brain.respond(system_prompt="x", history=[], tools=[], language="en"))
+        list(brain.respond(BrainRequest("x", tools=[], language="en")))
     brain.close()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from nur_notebook.server.pipeline.base import Message, ToolSpec
+from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolSpec
 from nur_notebook.server.pipeline.decision import chat_messages, parse_decision
 from nur_notebook.server.pipeline.llama_batch import BatchEngine, GenerationError
 from nur_notebook.server.pipeline.llama_slots import common_prefix
@@ -140,7 +140,7 @@ def test_warming_a_session_leaves_only_the_user_turn_for_its_first_reply(llama_b
     )
     first = _prompt(llama_brain, QUESTIONS[2])
     assert first[: len(head)] == head  # the warmed head is exactly the start of the turn
-    llama_brain.prepare(system_prompt=SHOP, tools=[], language="en", session="warm")
+    llama_brain.prepare(BrainRequest(SHOP, tools=[], language="en", session="warm"))
     deadline = time.monotonic() + 60
     while not any(s.key == "warm" and len(s.tokens) == len(head) for s in engine._slots):
         assert time.monotonic() < deadline, "the system prompt was never evaluated"

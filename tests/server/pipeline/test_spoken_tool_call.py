@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from engine_speech import Speak
 
-from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolCallDecision, ToolSpec
 from nur_notebook.server.pipeline.stt import stt_hints
 
 pytestmark = pytest.mark.engines
@@ -47,10 +47,12 @@ def test_a_spoken_number_reaches_the_tool(
     assert value in heard.replace(" ", ""), heard
     events = list(
         llama_brain.respond(
-            system_prompt="You are the voice assistant of a bank and shop.",
-            history=[Message("user", heard)],
-            tools=TOOLS,
-            language="en",
+            BrainRequest(
+                "You are the voice assistant of a bank and shop.",
+                tools=TOOLS,
+                language="en",
+                history=[Message("user", heard)],
+            )
         )
     )
     assert events == [ToolCallDecision(tool, {argument: value})], (heard, events)
