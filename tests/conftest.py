@@ -31,9 +31,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     set up once), and so do the folders whose kernels share one server account (browser,
     notebook): their agents and conversations must not meet another worker's."""
     for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        folder = path.split("/")[1] if path.count("/") > 1 else path
-        group = folder if folder in ("browser", "notebook") else path
+        folder, path = _folder(item.nodeid), item.nodeid.split("::", 1)[0]
+        group = folder if folder in ("tests/browser", "tests/notebook") else path
         item.add_marker(pytest.mark.xdist_group(group))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from nur_notebook.protocol.pcm import INPUT_RATE
 from nur_notebook.protocol.settings import SessionSettings
 from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolSpec
 from nur_notebook.server.realtime.limits import RateLimit
@@ -27,8 +28,8 @@ EVENT_LIMIT = RateLimit(rate=50, burst=100)
 #: Input audio, in 20 ms units (a frame costs its length): 4 s of audio a second sustained
 #: (200 frames of 20 ms), bursts of 8 s.
 AUDIO_LIMIT = RateLimit(rate=200, burst=400)
-#: The bytes of one unit of ``AUDIO_LIMIT``: 20 ms of 16 kHz PCM16.
-AUDIO_UNIT_BYTES = 640
+#: The bytes of one unit of ``AUDIO_LIMIT``: 20 ms of input PCM16.
+AUDIO_UNIT_BYTES = INPUT_RATE * 2 * 20 // 1000
 
 
 @dataclass(frozen=True)
