@@ -139,9 +139,12 @@ class JupyterServer:
         return f"{self.url}/api/{path}?token={self.token}"
 
     def notebook_url(self, name: str, *, host: str | None = None) -> str:
-        where = "lab/tree" if self.flavour == "lab" else "notebooks"
         base = f"http://{host}:{self.port}" if host else self.url
-        return f"{base}/{where}/{name}?token={self.token}"
+        if self.flavour == "lab":
+            # ``reset``: a fresh workspace. Without it Lab reopens the notebooks of the
+            # previous page too, and one of them may end up the current widget.
+            return f"{base}/lab/tree/{name}?reset&token={self.token}"
+        return f"{base}/notebooks/{name}?token={self.token}"
 
     def log(self) -> str:
         self._log.flush()
@@ -196,10 +199,18 @@ def chromium_args(wav: Path | None, *, fake_ui: bool = True) -> list[str]:
 
 # --- page helpers (Playwright sync API) ---------------------------------------------------
 
-_KERNEL_READY = """() => {
+_KERNEL_READY = """(name) => {
   const app = window.jupyterapp;
-  const w = app && app.shell.currentWidget;
-  const ctx = w && w.sessionContext;
+  if (!app) return false;
+  const mine = (w) => w && w.context && w.context.path === name;
+  if (!mine(app.shell.currentWidget)) {
+    // The page may show other documents (a restored workspace): make ``name`` current,
+    // since the run-all command and kernel_eval act on the current widget.
+    const found = [...app.shell.widgets("main")].find(mine);
+    if (found) app.shell.activateById(found.id);
+    return false;
+  }
+  const ctx = app.shell.currentWidget.sessionContext;
   const k = ctx && ctx.session && ctx.session.kernel;
   return Boolean(ctx && ctx.isReady && k && k.status === "idle");
 }"""
@@ -229,7 +240,7 @@ def open_notebook(
     deadline = time.monotonic() + timeout
     idle_since: float | None = None
     while time.monotonic() < deadline:
-        ready = page.evaluate(_KERNEL_READY)
+        ready = page.evaluate(_KERNEL_READY, name)
         now = time.monotonic()
         if ready:
             idle_since = idle_since or now
