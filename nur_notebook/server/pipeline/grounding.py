@@ -5,8 +5,8 @@ Small models fill a value they were not given with a plausible one: an order num
 :func:`ungrounded_arguments` names the values nobody said (the session then asks the user
 instead of calling), and :func:`without_unsaid_options` drops the optional ones (the tool's
 own default beats a guess). Values are compared without case, spaces or punctuation, with
-digit words read as digits (en/es/fr/de), so "A-77" matches "a 77" and "447" matches
-"four four seven".
+digit words read as digits (en/es/fr/de) and spelled letters as letters, so "A-77"
+matches "a 77", "447" "four four seven" and "B9X4" "B as in bravo, nine, X, four".
 
     >>> from nur_notebook.server.pipeline.base import Message, ToolCallDecision
     >>> call = ToolCallDecision("track_order", {"order_id": "447"})
@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
-from nur_notebook.server.pipeline.text import digits_in_words
+from nur_notebook.server.pipeline.text import digits_in_words, spelled_letters
 
 
 def _squeeze(text: str) -> str:
@@ -93,8 +93,9 @@ def _worked_out(value: str, history: list[Message]) -> bool:
 
 def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
     """Arguments whose values nobody said: string values with a digit or an ``@`` (order
-    numbers, IDs, phone numbers, emails, times) found neither in the user's words nor in
-    earlier tool results, and one said value used for more arguments than it was said for (the
+    numbers, IDs, phone numbers, emails, times) found neither in the user's words (a letter
+    said by a word counts as the letter: "B as in bravo", "delta") nor in earlier tool
+    results, and one said value used for more arguments than it was said for (the
     account a transfer is to, copied as the one it is from).
 
     Values without digits (names, places) are not checked: the model may rightly
@@ -102,11 +103,9 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     said (:func:`_worked_out`): "tomorrow" for "2026-12-02", "at half past seven" for
     "19:30", but not "18:00" for "a table on Saturday".
     """
-    heard = " ".join(
-        _squeeze(digits_in_words(m.content))
-        for m in history
-        if m.role in ("user", "tool_result") and m.content
-    )
+    said = [m.content for m in history if m.role in ("user", "tool_result") and m.content]
+    heard = " ".join(_squeeze(digits_in_words(text)) for text in said)
+    spelled = " ".join(_squeeze(digits_in_words(spelled_letters(text))) for text in said)
     missing = []
     uses: dict[str, int] = {}
     for name, value in decision.arguments.items():
@@ -116,7 +115,7 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
             continue
         key = _squeeze(value)
         uses[key] = uses.get(key, 0) + 1
-        if key not in heard or uses[key] > heard.count(key):
+        if uses[key] > (heard.count(key) or spelled.count(key)):
             missing.append(name)
     return missing
 

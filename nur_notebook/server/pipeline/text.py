@@ -219,3 +219,30 @@ def spoken_code(value: str) -> str:
 def digits_in_words(text: str) -> str:
     """``text`` with every digit word ("four", "cuatro", "vier") replaced by its digit."""
     return _TOKEN.sub(lambda m: DIGIT_WORDS.get(m.group().lower(), m.group()), text)
+
+
+#: The spelling alphabet (ICAO/NATO), for letters said as words ("B as in bravo").
+SPELLING_WORDS: dict[str, str] = {
+    word: word[0].upper()
+    for word in """alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett
+    kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey
+    whisky xray yankee zulu""".split()
+}
+#: "B as in Berlin", "B de Barcelona", "B comme Bernard", "B wie Berta", "B for bravo":
+#: a letter, and a word of that initial that says which.
+_LETTER_AS_IN = re.compile(
+    r"\b([^\W\d_])\s*,?\s+(?:as\s+in|like|for|de|comme|wie)\s+([^\W\d_]+)", re.IGNORECASE
+)
+
+
+def _letter_as_in(match: re.Match[str]) -> str:
+    letter, word = match.group(1), match.group(2)
+    return letter.upper() if word[0].lower() == letter.lower() else match.group()
+
+
+def spelled_letters(text: str) -> str:
+    """``text`` with letters said by a word written as the letter: "B as in bravo, nine"
+    -> "B, nine", "delta tango 4" -> "D T 4", "X-ray" -> "X"."""
+    text = _LETTER_AS_IN.sub(_letter_as_in, text)
+    text = re.sub(r"\bx-ray\b", "X", text, flags=re.IGNORECASE)
+    return _TOKEN.sub(lambda m: SPELLING_WORDS.get(m.group().lower(), m.group()), text)

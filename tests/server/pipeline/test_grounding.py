@@ -43,6 +43,22 @@ def test_digit_words_and_whisper_digits_ground_an_id() -> None:
     assert ungrounded_arguments(call, [Message("user", "where is my order?")]) == ["order_id"]
 
 
+def test_letters_said_by_a_word_ground_a_code() -> None:
+    call = ToolCallDecision("get_booking", {"reference": "B9X4"})
+    for said in (
+        "Pull up reservation B as in bravo, nine, X, four.",
+        "booking bravo nine x-ray four",
+        "la reserva B de Barcelona, nueve, X, cuatro",
+        "Buchung B wie Berta neun X vier",
+    ):
+        assert ungrounded_arguments(call, [Message("user", said)]) == [], said
+    # A word of another initial spells nothing, and the code must still be all there.
+    assert ungrounded_arguments(call, [Message("user", "B as in apple, nine, X, four")]) == [
+        "reference"
+    ]
+    assert ungrounded_arguments(call, [Message("user", "bravo nine four")]) == ["reference"]
+
+
 def test_dates_and_times_count_as_said_only_after_words_that_say_when() -> None:
     book = ToolCallDecision("book_table", {"date": "2026-12-02", "time": "19:30"})
     assert ungrounded_arguments(book, [Message("user", "tomorrow at half past seven")]) == []
