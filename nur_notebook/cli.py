@@ -204,10 +204,10 @@ def run_keys_revoke(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _open_store(args: argparse.Namespace, *, must_exist: bool = True) -> Iterator[Store]:
-    from nur_notebook.server.config import DATABASE_FILE
+    from nur_notebook.protocol.data_dir import DataFiles
     from nur_notebook.server.store import Store
 
-    path = _data_dir(args) / DATABASE_FILE
+    path = DataFiles.under(_data_dir(args)).database
     if must_exist and not path.exists():
         raise _CommandError(
             f"no server data in {path.parent} (start the server once, or --data-dir)"

@@ -30,12 +30,10 @@ import psutil
 
 from nur_notebook.notebook.errors import LocalServerError
 from nur_notebook.notebook.health import HEALTH_PATH, fetch_health
+from nur_notebook.protocol.data_dir import DataFiles
 
 #: Environment variable choosing the local server's data directory.
 DATA_DIR_ENV = "NUR_NOTEBOOK_DATA_DIR"
-SERVER_INFO_FILE = "server.json"
-API_KEY_FILE = "api_key"
-LOG_FILE = "server.log"
 
 # Timeouts (seconds)
 START_TIMEOUT = 180.0
@@ -82,6 +80,8 @@ class LocalServer:
         extra_args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = (data_dir or default_data_dir()).resolve()
+        #: Where the server writes its info and key, and where its output is logged.
+        self.files = DataFiles.under(self.data_dir)
         self.python = python
         self.port = port
         self.extra_args = extra_args
@@ -89,17 +89,9 @@ class LocalServer:
         self.owned = False
         self._process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def info_path(self) -> Path:
-        return self.data_dir / SERVER_INFO_FILE
-
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / LOG_FILE
-
     def api_key(self) -> str:
         """The key the server wrote on its first start."""
-        path = self.data_dir / API_KEY_FILE
+        path = self.files.api_key
         try:
             key = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
@@ -110,7 +102,7 @@ class LocalServer:
 
     def running(self) -> ServerInfo | None:
         """The server on this data dir if its process is alive and it answers HTTP."""
-        info = ServerInfo.read(self.info_path)
+        info = ServerInfo.read(self.files.server_info)
         if info is None or not _is_server_process(info.pid):
             return None
         return info if _answers(info.base_url) else None
@@ -124,11 +116,11 @@ class LocalServer:
             return info
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
-            self.info_path.unlink()  # stale: its process is gone or does not answer
+            self.files.server_info.unlink()  # stale: its process is gone or does not answer
         command = [self.python, "-m", "nur_notebook.server", "--port", str(self.port)]
         command += ["--data-dir", str(self.data_dir), *self.extra_args]
         report("Starting the local Nur server ...")
-        with self.log_path.open("ab") as log:
+        with self.files.log.open("ab") as log:
             self._process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
@@ -149,9 +141,9 @@ class LocalServer:
             if code is not None:
                 raise LocalServerError(
                     f"the local Nur server exited with code {code} while starting; "
-                    f"the end of its log ({self.log_path}):\n{self.logs(lines=20)}"
+                    f"the end of its log ({self.files.log}):\n{self.logs(lines=20)}"
                 )
-            info = ServerInfo.read(self.info_path)
+            info = ServerInfo.read(self.files.server_info)
             if info is not None and info.pid == process.pid and _answers(info.base_url):
                 report(f"Local Nur server listening at {info.base_url}")
                 return info
@@ -159,7 +151,7 @@ class LocalServer:
         self.stop()
         raise LocalServerError(
             f"the local Nur server did not answer within {START_TIMEOUT:.0f} s; "
-            f"see its log at {self.log_path}"
+            f"see its log at {self.files.log}"
         )
 
     def status(self) -> dict[str, Any]:
@@ -182,7 +174,7 @@ class LocalServer:
     def stop(self, *, timeout: float = STOP_TIMEOUT) -> bool:
         """Stop the server on this data dir (SIGTERM, then SIGKILL); True if one ran."""
         pid = self._process.pid if self._process is not None else None
-        info = ServerInfo.read(self.info_path)
+        info = ServerInfo.read(self.files.server_info)
         if pid is None and info is not None and _is_server_process(info.pid):
             pid = info.pid
         if pid is None:
@@ -201,9 +193,9 @@ class LocalServer:
             self._process.poll()  # reap it
             self._process = None
         with contextlib.suppress(FileNotFoundError):
-            current = ServerInfo.read(self.info_path)
+            current = ServerInfo.read(self.files.server_info)
             if current is None or current.pid == pid:
-                self.info_path.unlink()
+                self.files.server_info.unlink()
         self.owned = False
         return True
 
@@ -215,7 +207,7 @@ class LocalServer:
     def logs(self, *, lines: int = 50) -> str:
         """The last ``lines`` lines of the server's log file."""
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            text = self.files.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])

@@ -340,7 +340,7 @@ class NurMagics(Magics):
                 print("Stopped the local Nur server." if stopped else "No local server ran.")
                 return None
             case "logs":
-                print(server.logs() or f"(no log yet at {server.log_path})")
+                print(server.logs() or f"(no log yet at {server.files.log})")
                 return None
         raise UsageError(f"%nur server: unknown action {action!r}; use status, stop or logs")
 

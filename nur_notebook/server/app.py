@@ -44,7 +44,7 @@ from nur_notebook.server.store import Store
 
 def create_app(config: ServerConfig) -> FastAPI:
     """Build the server's ASGI app on the store in ``config.data_dir``."""
-    store = Store(config.database_path)
+    store = Store(config.files.database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +61,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.store = store
     app.state.hooks = ServerHooks()
     app.state.bootstrap_key = (
-        ensure_api_key(store, config.api_key_path) if config.bootstrap_api_key else None
+        ensure_api_key(store, config.files.api_key) if config.bootstrap_api_key else None
     )
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=config.max_body_bytes)
@@ -167,9 +167,9 @@ def _base_url(host: str, port: int) -> str:
 def _announce(config: ServerConfig, base_url: str, key: BootstrapKey | None, out: TextIO) -> None:
     started_at = iso_utc(time.time())
     info: dict[str, Any] = {"base_url": base_url, "pid": os.getpid(), "started_at": started_at}
-    tmp = config.server_info_path.with_suffix(".json.tmp")
+    tmp = config.files.server_info.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(info) + "\n", encoding="utf-8")
-    tmp.replace(config.server_info_path)
+    tmp.replace(config.files.server_info)
     print(f"Nur server listening on {base_url}", file=out, flush=True)
     if key is None:
         return
@@ -187,7 +187,7 @@ def _announce(config: ServerConfig, base_url: str, key: BootstrapKey | None, out
 
 
 def _forget_server_info(config: ServerConfig) -> None:
-    path = config.server_info_path
+    path = config.files.server_info
     try:
         if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
             path.unlink()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
+from nur_notebook.protocol.data_dir import DataFiles
 from nur_notebook.server.pipeline.options import EngineOptions
 
 DEFAULT_HOST = "127.0.0.1"
@@ -25,11 +26,6 @@ DEFAULT_PORT = 8787
 #: it is complete. (Whisper still reads a padded 30 s window: read unpadded, its decoder
 #: repeats or drops digits, see docs/engines.md.)
 SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause")
-
-#: File names inside the data directory.
-DATABASE_FILE = "nur.sqlite3"
-API_KEY_FILE = "api_key"
-SERVER_INFO_FILE = "server.json"
 
 
 def default_data_dir() -> Path:
@@ -84,16 +80,6 @@ class ServerConfig:
         return name not in self.features_off
 
     @property
-    def database_path(self) -> Path:
-        """The SQLite database file."""
-        return self.data_dir / DATABASE_FILE
-
-    @property
-    def api_key_path(self) -> Path:
-        """The file the first API key is written to (mode 0600)."""
-        return self.data_dir / API_KEY_FILE
-
-    @property
-    def server_info_path(self) -> Path:
-        """The file a running server describes itself in (base URL, pid)."""
-        return self.data_dir / SERVER_INFO_FILE
+    def files(self) -> DataFiles:
+        """The files of ``data_dir``: the database, the first API key, ``server.json``."""
+        return DataFiles.under(self.data_dir)

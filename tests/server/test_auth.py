@@ -133,8 +133,8 @@ def test_first_start_writes_a_private_key_file_and_later_starts_reuse_it(
     first = create_app(config)
     key = first.state.bootstrap_key
     assert key.created
-    assert config.api_key_path.read_text().strip() == key.secret
-    assert stat.S_IMODE(config.api_key_path.stat().st_mode) == 0o600
+    assert config.files.api_key.read_text().strip() == key.secret
+    assert stat.S_IMODE(config.files.api_key.stat().st_mode) == 0o600
     first.state.store.close()
 
     second = create_app(config)
