@@ -216,7 +216,8 @@ class SessionMachine:
                 return self._enqueue(Turn(audio=audio, timings=TurnTimings(turn_end=self.now)))
             case io.Transcribed(job=job, text=text, stt_ms=stt_ms):
                 if turn is not None and turn.job == job:
-                    turn.job, turn.timings.stt_ms = None, stt_ms
+                    turn.job = None
+                    turn.timings.record("stt_ms", stt_ms)
                     return self._transcribed(turn, text.strip())
             case io.TranscribeFailed(job=job, error=error):
                 if turn is not None and turn.job == job:

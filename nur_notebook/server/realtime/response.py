@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.errors import ErrorCode
@@ -37,16 +37,31 @@ MAX_TOOL_ROUNDS = 3
 
 @dataclass
 class TurnTimings:
-    """Stage times of one turn, in milliseconds (None: the stage did not run)."""
+    """Stage times of one turn: ``stages`` maps a key of ``metrics.turn``
+    (``ev.METRIC_KEYS``, the one list of them) to milliseconds; a stage that did not run
+    is missing. The voice-to-voice time is worked out from ``turn_end`` and
+    ``first_audio_at`` (monotonic seconds: when the user stopped speaking or sent text,
+    and when the reply's first audio went out)."""
 
-    turn_end: float | None = None  # monotonic time the user stopped speaking / sent text
-    stt_ms: float | None = None
-    llm_first_token_ms: float | None = None
-    llm_first_sentence_ms: float | None = None
-    tool_ms: float | None = None
-    tts_first_audio_ms: float | None = None
+    turn_end: float | None = None
     first_audio_at: float | None = None
+    stages: dict[str, float] = field(default_factory=dict)
     tool_calls: list[str] = field(default_factory=list)
+
+    def record(self, stage: str, ms: float) -> None:
+        """Record ``stage`` (a key of ``metrics.turn``)."""
+        if stage not in ev.METRIC_KEYS:
+            raise ValueError(f"unknown stage {stage!r}; one of {', '.join(ev.METRIC_KEYS)}")
+        self.stages[stage] = ms
+
+    def first(self, stage: str, ms: float) -> None:
+        """Record ``stage`` unless it already was (the first token, sentence, audio)."""
+        if stage not in self.stages:
+            self.record(stage, ms)
+
+    def add(self, stage: str, ms: float) -> None:
+        """Add ``ms`` to ``stage`` (the time of every tool call of the turn)."""
+        self.record(stage, self.stages.get(stage, 0.0) + ms)
 
     def voice_to_voice_ms(self) -> float | None:
         if self.turn_end is None or self.first_audio_at is None:
@@ -55,19 +70,14 @@ class TurnTimings:
 
     def metrics_event(self, turn: int) -> ev.MetricsTurn:
         """The turn's ``metrics.turn`` event (milliseconds, one decimal)."""
+        measured = {**self.stages, "voice_to_voice_ms": self.voice_to_voice_ms()}
+        # Any: the values are all float | None, the keys exactly the event's stage fields.
+        stages: dict[str, Any] = {key: _rounded(measured.get(key)) for key in ev.METRIC_KEYS}
+        return ev.MetricsTurn(turn=turn, **stages)
 
-        def r(value: float | None) -> float | None:
-            return None if value is None else round(value, 1)
 
-        return ev.MetricsTurn(
-            turn=turn,
-            voice_to_voice_ms=r(self.voice_to_voice_ms()),
-            stt_ms=r(self.stt_ms),
-            llm_first_token_ms=r(self.llm_first_token_ms),
-            llm_first_sentence_ms=r(self.llm_first_sentence_ms),
-            tool_ms=r(self.tool_ms),
-            tts_first_audio_ms=r(self.tts_first_audio_ms),
-        )
+def _rounded(ms: float | None) -> float | None:
+    return None if ms is None else round(ms, 1)
 
 
 @dataclass
@@ -204,12 +214,12 @@ class Response:
     # --- the brain ----------------------------------------------------------------
 
     def _first_token(self) -> None:
-        if self.timings.llm_first_token_ms is None:
-            self.timings.llm_first_token_ms = (self.ctx.clock() - self._round_started) * 1000
+        self.timings.first("llm_first_token_ms", (self.ctx.clock() - self._round_started) * 1000)
 
     def _sentences(self, sentences: list[str]) -> list[io.Command]:
-        if sentences and self.timings.llm_first_sentence_ms is None:
-            self.timings.llm_first_sentence_ms = (self.ctx.clock() - self._round_started) * 1000
+        if sentences:
+            since = (self.ctx.clock() - self._round_started) * 1000
+            self.timings.first("llm_first_sentence_ms", since)
         self._spoken = self._spoken or bool(sentences)
         return [io.Speak(self.response_id, sentence) for sentence in sentences]
 
@@ -269,7 +279,7 @@ class Response:
         assert self._call is not None
         call_id, name = self._call
         self._call = None
-        self.timings.tool_ms = (self.timings.tool_ms or 0.0) + outcome.duration_ms
+        self.timings.add("tool_ms", outcome.duration_ms)
         out: list[io.Command] = [io.CancelTimer(tool_timer(call_id))]
         if outcome.timed_out:
             message = (
@@ -295,8 +305,7 @@ class Response:
 
     def segment_started(self, text: str, *, duration_s: float, synth_ms: float) -> None:
         self.clock.add_segment(text, duration_s)
-        if self.timings.tts_first_audio_ms is None:
-            self.timings.tts_first_audio_ms = synth_ms
+        self.timings.first("tts_first_audio_ms", synth_ms)
 
     def audio_sent(self, seconds: float) -> None:
         self.clock.sent(seconds)
