@@ -35,7 +35,6 @@ from nur_notebook.server.pipeline.base import (
     Brain,
     BrainEvent,
     BrainRequest,
-    Message,
     ToolCallDecision,
     ToolSpec,
 )
@@ -175,41 +174,26 @@ class LlamaBrain(Brain):
         )
         return tokens
 
-    def _chat(
-        self, *, system_prompt: str, history: list[Message], tools: list[ToolSpec], language: str
-    ) -> list[dict[str, Any]]:
-        """The chat in the reply format's own shape; the tools are in its system message
-        (before the agent's prompt), not appended by the template after it."""
+    def _chat(self, request: BrainRequest) -> list[dict[str, Any]]:
+        """The request's chat in the reply format's own shape; the tools are in its system
+        message (before the agent's prompt), not appended by the template after it."""
         build = chat_messages if self.reply_format == "json" else native_chat
-        messages = build(
-            system_prompt=system_prompt, history=history, tools=tools, language=language
-        )
-        return list(messages)
+        return build(request)
 
-    def head_tokens(self, *, system_prompt: str, tools: list[ToolSpec], language: str) -> list[int]:
-        """The fixed start of every prompt of an agent: its system message and tools."""
-        messages = self._chat(
-            system_prompt=system_prompt, history=[], tools=tools, language=language
-        )
-        return self.prompt_tokens(messages, reply=False)
+    def head_tokens(self, request: BrainRequest) -> list[int]:
+        """The fixed start of every prompt of an agent: its system message and tools (the
+        request's history is not read)."""
+        return self.prompt_tokens(self._chat(replace(request, history=[])), reply=False)
 
     def prepare(self, request: BrainRequest) -> None:
         """Evaluate the session's system message now, so its first reply starts sooner."""
         if request.session is None:  # nothing to keep it for
             return
-        head = self.head_tokens(
-            system_prompt=request.system_prompt, tools=request.tools, language=request.language
-        )
-        self._engine.warm(head, key=request.session)
+        self._engine.warm(self.head_tokens(request), key=request.session)
 
     def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
         tools, history = request.tools, request.history
-        messages = self._chat(
-            system_prompt=request.system_prompt,
-            history=history,
-            tools=tools,
-            language=request.language,
-        )
+        messages = self._chat(request)
         callable_tools = tools if request.allow_tools else []
         native = self.reply_format == "native"
         pieces = self._engine.generate(

@@ -118,12 +118,7 @@ class OpenAICompatibleBrain(Brain):
         tools = request.tools if request.allow_tools else []
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": chat_messages(
-                system_prompt=request.system_prompt,
-                history=request.history,
-                tools=request.tools,
-                language=request.language,
-            ),
+            "messages": chat_messages(request),
             "stream": True,
             "temperature": self._temperature,
             "max_tokens": self._max_tokens,

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from nur_notebook.server.pipeline.base import (
     BrainEvent,
+    BrainRequest,
     Message,
     SayDelta,
     ToolCallDecision,
@@ -151,50 +152,58 @@ def system_content(
     return "\n\n".join([*parts, system_prompt.strip()]).rstrip()
 
 
-def chat_messages(
-    *,
-    system_prompt: str,
-    history: list[Message],
-    tools: list[ToolSpec],
-    language: str,
-    today: dt.date | None = None,
-) -> list[dict[str, str]]:
-    """OpenAI-style chat messages for the next move.
+def chat(
+    system: str, history: list[Message], turn: Callable[[Message], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The chat a model reads: the system message, then each entry of ``history`` as the
+    reply format shows it (``turn``: :func:`json_turn`, or the native format's own)."""
+    return [{"role": "system", "content": system}, *(turn(entry) for entry in history)]
+
+
+def json_turn(entry: Message) -> dict[str, Any]:
+    """One history entry in the JSON reply format: the agent's own replies and tool calls
+    in the reply's shape; tool results as user-side messages marked as tool output
+    (portable across chat templates and servers)."""
+    match entry.role:
+        case "user":
+            return {"role": "user", "content": entry.content}
+        case "agent":
+            return {"role": "assistant", "content": json.dumps({"say": entry.content})}
+        case "tool_call":
+            call = {"tool": entry.name, "arguments": entry.arguments or {}}
+            return {"role": "assistant", "content": json.dumps(call)}
+        case "tool_result":
+            status = "failed with error" if entry.is_error else "returned"
+            return {"role": "user", "content": f"[tool {entry.name} {status}: {entry.content}]"}
+
+
+def chat_messages(request: BrainRequest, *, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """OpenAI-style chat messages for the request's next move.
 
     The system message (:func:`system_content`) comes first and does not change between
-    turns of a session, so engines that cache a prompt prefix reuse it. The agent's own
-    earlier replies are shown in the reply format; tool results come back as user-side
-    messages marked as tool output (portable across chat templates and servers).
+    turns of a session, so engines that cache a prompt prefix reuse it; the history
+    follows as :func:`json_turn` shows it.
     """
-    system = system_content(system_prompt, tools=tools, language=language, today=today)
-    messages = [{"role": "system", "content": system}]
-    for entry in history:
-        match entry.role:
-            case "user":
-                messages.append({"role": "user", "content": entry.content})
-            case "agent":
-                messages.append(
-                    {"role": "assistant", "content": json.dumps({"say": entry.content})}
-                )
-            case "tool_call":
-                call = {"tool": entry.name, "arguments": entry.arguments or {}}
-                messages.append({"role": "assistant", "content": json.dumps(call)})
-            case "tool_result":
-                status = "failed with error" if entry.is_error else "returned"
-                messages.append(
-                    {"role": "user", "content": f"[tool {entry.name} {status}: {entry.content}]"}
-                )
-    return messages
+    system = system_content(
+        request.system_prompt, tools=request.tools, language=request.language, today=today
+    )
+    return chat(system, request.history, json_turn)
+
+
+def json_object(text: str, *, what: str) -> dict[str, Any]:
+    """``text`` read as one JSON object; a DecisionError that names ``what`` otherwise."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DecisionError(f"{what} is not JSON: {exc.msg}") from exc
+    if not isinstance(value, dict):
+        raise DecisionError(f"{what} is not a JSON object")
+    return value
 
 
 def parse_decision(text: str, tools: list[ToolSpec]) -> str | ToolCallDecision:
     """The say text, or the tool call, in a complete reply; DecisionError if invalid."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DecisionError(f"the reply is not JSON: {exc.msg}") from exc
-    if not isinstance(value, dict):
-        raise DecisionError("the reply is not a JSON object")
+    value = json_object(text, what="the reply")
     if isinstance(value.get("say"), str) and "tool" not in value:
         return str(value["say"])
     return validated_call(value.get("tool"), value.get("arguments", {}), tools)

@@ -21,6 +21,7 @@ from typing import Any
 
 from nur_notebook.server.pipeline.base import (
     BrainEvent,
+    BrainRequest,
     Message,
     SayDelta,
     ToolCallDecision,
@@ -30,6 +31,8 @@ from nur_notebook.server.pipeline.decision import (
     LANGUAGE_NAMES,
     DecisionError,
     arguments_schema,
+    chat,
+    json_object,
     validated_call,
     when_context,
 )
@@ -110,34 +113,30 @@ def tool_definitions(tools: list[ToolSpec]) -> list[dict[str, Any]]:
     return definitions
 
 
-def native_chat(
-    *,
-    system_prompt: str,
-    history: list[Message],
-    tools: list[ToolSpec],
-    language: str,
-    today: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    """Chat messages in the template's own roles: assistant ``tool_calls`` and ``tool``
-    results. The system message (with the tools: render it without the template's own
-    tool list) is the same on every turn of a session."""
-    system = system_message(system_prompt, tools=tools, language=language, today=today)
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
-    for entry in history:
-        match entry.role:
-            case "user":
-                messages.append({"role": "user", "content": entry.content})
-            case "agent":
-                messages.append({"role": "assistant", "content": entry.content})
-            case "tool_call":
-                call = {"name": entry.name, "arguments": entry.arguments or {}}
-                messages.append(
-                    {"role": "assistant", "content": "", "tool_calls": [{"function": call}]}
-                )
-            case "tool_result":
-                content = f"error: {entry.content}" if entry.is_error else entry.content
-                messages.append({"role": "tool", "content": content})
-    return messages
+def native_turn(entry: Message) -> dict[str, Any]:
+    """One history entry in the template's own roles: assistant ``tool_calls`` and
+    ``tool`` results."""
+    match entry.role:
+        case "user":
+            return {"role": "user", "content": entry.content}
+        case "agent":
+            return {"role": "assistant", "content": entry.content}
+        case "tool_call":
+            call = {"name": entry.name, "arguments": entry.arguments or {}}
+            return {"role": "assistant", "content": "", "tool_calls": [{"function": call}]}
+        case "tool_result":
+            content = f"error: {entry.content}" if entry.is_error else entry.content
+            return {"role": "tool", "content": content}
+
+
+def native_chat(request: BrainRequest, *, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Chat messages in the template's own roles (:func:`native_turn`). The system message
+    (with the tools: render it without the template's own tool list) is the same on every
+    turn of a session."""
+    system = system_message(
+        request.system_prompt, tools=request.tools, language=request.language, today=today
+    )
+    return chat(system, request.history, native_turn)
 
 
 def call_schema(tools: list[ToolSpec]) -> dict[str, Any]:
@@ -187,12 +186,7 @@ def parse_native_call(text: str, tools: list[ToolSpec]) -> ToolCallDecision:
     if body.startswith(OPEN):
         body = body[len(OPEN) :]
         body = body[: body.index(CLOSE)] if CLOSE in body else body
-    try:
-        value = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise DecisionError(f"the tool call is not JSON: {exc.msg}") from exc
-    if not isinstance(value, dict):
-        raise DecisionError("the tool call is not a JSON object")
+    value = json_object(body, what="the tool call")
     arguments = value.get("arguments", {})
     if isinstance(arguments, str):  # some servers send the arguments as JSON text
         try:

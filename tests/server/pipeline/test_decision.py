@@ -3,8 +3,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from brain_turns import LOOKUP
 
-from nur_notebook.server.pipeline.base import Message, SayDelta, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.base import (
+    BrainRequest,
+    Message,
+    SayDelta,
+    ToolCallDecision,
+    ToolSpec,
+)
 from nur_notebook.server.pipeline.decision import (
     DecisionError,
     SayStream,
@@ -14,9 +21,6 @@ from nur_notebook.server.pipeline.decision import (
     stream_decision,
 )
 
-LOOKUP = ToolSpec(
-    "lookup_order", "Look up order status by ID", {"order_id": {"type": "string", "required": True}}
-)
 BOOK = ToolSpec(
     "book_table",
     "Book a table",
@@ -59,10 +63,8 @@ def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
         Message("agent", "It shipped."),
         Message("user", "thanks"),
     ]
-    first = chat_messages(
-        system_prompt="Be kind.", history=history[:1], tools=[LOOKUP], language="es"
-    )
-    later = chat_messages(system_prompt="Be kind.", history=history, tools=[LOOKUP], language="es")
+    first = chat_messages(BrainRequest("Be kind.", [LOOKUP], "es", history[:1]))
+    later = chat_messages(BrainRequest("Be kind.", [LOOKUP], "es", history))
     assert first[0] == later[0]
     assert first[0]["content"].endswith("Be kind.")  # the agent's own prompt last
     assert "Spanish" in first[0]["content"]
@@ -80,15 +82,13 @@ def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
 
 def test_a_new_agent_version_shares_all_but_its_prompt() -> None:
     """What every agent with these tools is told comes first; the agent's prompt last."""
-    first = chat_messages(system_prompt="Be kind.", history=[], tools=[LOOKUP], language="en")
-    second = chat_messages(
-        system_prompt="Be kind and brief.", history=[], tools=[LOOKUP], language="en"
-    )
+    first = chat_messages(BrainRequest("Be kind.", [LOOKUP], "en"))
+    second = chat_messages(BrainRequest("Be kind and brief.", [LOOKUP], "en"))
     a, b = first[0]["content"], second[0]["content"]
     shared = _shared(a, b)
     assert a[shared:] == "."  # everything before the prompt's own words is shared
     assert a.index("lookup_order") < a.index("English") < a.index("Be kind.")
-    other = chat_messages(system_prompt="Be kind.", history=[], tools=[], language="en")
+    other = chat_messages(BrainRequest("Be kind.", [], "en"))
     # Another agent, other tools: the voice rules are still the shared start.
     assert _shared(a, other[0]["content"]) > 80
 

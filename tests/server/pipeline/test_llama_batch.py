@@ -25,10 +25,7 @@ engines = pytest.mark.engines
 
 def _prompt(brain: Any, question: str, history: list[Message] | None = None) -> list[int]:
     messages = chat_messages(
-        system_prompt=SHOP,
-        history=[*(history or []), Message("user", question)],
-        tools=[],
-        language="en",
+        BrainRequest(SHOP, [], "en", [*(history or []), Message("user", question)])
     )
     tokens: list[int] = brain.prompt_tokens(messages)
     return tokens
@@ -135,9 +132,7 @@ def test_warming_a_session_leaves_only_the_user_turn_for_its_first_reply(llama_b
     engine: BatchEngine = llama_brain.engine
     # The prompts below are in the JSON envelope: warm with a brain that writes it.
     llama_brain = LlamaBrain(engine, model_name=llama_brain.model_name, reply_format="json")
-    head = llama_brain.prompt_tokens(
-        chat_messages(system_prompt=SHOP, history=[], tools=[], language="en"), reply=False
-    )
+    head = llama_brain.prompt_tokens(chat_messages(BrainRequest(SHOP, [], "en")), reply=False)
     first = _prompt(llama_brain, QUESTIONS[2])
     assert first[: len(head)] == head  # the warmed head is exactly the start of the turn
     llama_brain.prepare(BrainRequest(SHOP, tools=[], language="en", session="warm"))
@@ -172,17 +167,13 @@ TOOLS = [
 
 
 def _head(brain: Any, system_prompt: str = SHOP, tools: list[ToolSpec] | None = None) -> list[int]:
-    messages = chat_messages(
-        system_prompt=system_prompt, history=[], tools=tools or [], language="en"
-    )
+    messages = chat_messages(BrainRequest(system_prompt, tools or [], "en"))
     tokens: list[int] = brain.prompt_tokens(messages, reply=False)
     return tokens
 
 
 def _turn(brain: Any, question: str, system_prompt: str = SHOP) -> list[int]:
-    messages = chat_messages(
-        system_prompt=system_prompt, history=[Message("user", question)], tools=[], language="en"
-    )
+    messages = chat_messages(BrainRequest(system_prompt, [], "en", [Message("user", question)]))
     tokens: list[int] = brain.prompt_tokens(messages)
     return tokens
 
@@ -206,12 +197,7 @@ def test_a_second_session_of_an_agent_version_evaluates_only_its_own_turn(
         assert _warm(engine, head, "first") == len(head)  # evaluated once, into a prefix
         assert _warm(engine, head, "second") == 0  # copied, not evaluated
         prompt = llama_brain.prompt_tokens(
-            chat_messages(
-                system_prompt=SHOP,
-                history=[Message("user", QUESTIONS[0])],
-                tools=TOOLS,
-                language="en",
-            )
+            chat_messages(BrainRequest(SHOP, TOOLS, "en", [Message("user", QUESTIONS[0])]))
         )
         before = engine.step_tokens
         text = "".join(engine.generate(prompt, key="second", grammar=llama_brain._grammar(TOOLS)))
@@ -288,7 +274,7 @@ def test_a_new_agent_version_evaluates_only_its_own_prompt(
     brain = LlamaBrain(llama_brain.engine, model_name="m", reply_format=reply_format)  # type: ignore[arg-type]
     engine = BatchEngine(llama_brain.engine.model, slots=2, n_ctx=2048, n_batch=128)
     old, new = SHOP, SHOP + " Greet new customers warmly and mention the winter sale."
-    heads = [brain.head_tokens(system_prompt=p, tools=TOOLS, language="en") for p in (old, new)]
+    heads = [brain.head_tokens(BrainRequest(p, TOOLS, "en")) for p in (old, new)]
     prompt_alone = len(engine.model.tokenize(new.encode(), False, False))
     try:
         assert _warm(engine, heads[0], "v1") == len(heads[0])

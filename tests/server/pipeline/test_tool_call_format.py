@@ -3,8 +3,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from brain_turns import LOOKUP
 
-from nur_notebook.server.pipeline.base import Message, SayDelta, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.base import (
+    BrainRequest,
+    Message,
+    SayDelta,
+    ToolCallDecision,
+    ToolSpec,
+)
 from nur_notebook.server.pipeline.decision import DecisionError
 from nur_notebook.server.pipeline.tool_calls import (
     REPLY_ROOT,
@@ -16,9 +23,6 @@ from nur_notebook.server.pipeline.tool_calls import (
     tool_definitions,
 )
 
-LOOKUP = ToolSpec(
-    "lookup_order", "Look up an order", {"order_id": {"type": "string", "required": True}}
-)
 LIGHTS = ToolSpec(
     "switch_lights",
     "Lights on or off",
@@ -30,14 +34,14 @@ LIGHTS = ToolSpec(
 def test_the_system_message_puts_shared_rules_first_then_the_agent() -> None:
     day = dt.date(2026, 12, 1)
     history = [Message("user", "hi")]
-    first = native_chat(
-        system_prompt="Be kind.", history=history, tools=[LOOKUP], language="de", today=day
-    )
+    first = native_chat(BrainRequest("Be kind.", [LOOKUP], "de", history), today=day)
     later = native_chat(
-        system_prompt="Be kind.",
-        history=[*history, Message("agent", "Hallo!"), Message("user", "order 12")],
-        tools=[LOOKUP],
-        language="de",
+        BrainRequest(
+            "Be kind.",
+            [LOOKUP],
+            "de",
+            [*history, Message("agent", "Hallo!"), Message("user", "order 12")],
+        ),
         today=day,
     )
     system = first[0]["content"]
@@ -52,30 +56,26 @@ def test_the_system_message_puts_shared_rules_first_then_the_agent() -> None:
 def test_tools_come_before_the_agents_prompt_so_a_new_version_shares_them() -> None:
     day = dt.date(2026, 12, 1)
     v1, v2 = (
-        native_chat(system_prompt=p, history=[], tools=[LOOKUP, LIGHTS], language="en", today=day)
+        native_chat(BrainRequest(p, [LOOKUP, LIGHTS], "en"), today=day)
         for p in ("Be kind.", "Be kind and brief.")
     )
     a, b = v1[0]["content"], v2[0]["content"]
     assert a[_shared(a, b) :] == "."  # only the prompt differs
     assert a.index("<tools>\n") < a.index('"switch_lights"') < a.index("\n</tools>")
     assert a.index("\n</tools>") < a.index("2026-12-01") < a.index("Be kind.")
-    other = native_chat(system_prompt="Be kind.", history=[], tools=[], language="en", today=day)
+    other = native_chat(BrainRequest("Be kind.", [], "en"), today=day)
     assert "<tools>\n" not in other[0]["content"]
     assert other[0]["content"].startswith(RULES)  # other tools: the rules still shared
 
 
 def test_history_uses_the_templates_own_roles() -> None:
-    messages = native_chat(
-        system_prompt="S",
-        history=[
-            Message("user", "where is 12?"),
-            Message("tool_call", name="lookup_order", arguments={"order_id": "12"}),
-            Message("tool_result", '{"status": "late"}', name="lookup_order"),
-            Message("tool_result", "timeout", name="lookup_order", is_error=True),
-        ],
-        tools=[LOOKUP],
-        language="en",
-    )
+    history = [
+        Message("user", "where is 12?"),
+        Message("tool_call", name="lookup_order", arguments={"order_id": "12"}),
+        Message("tool_result", '{"status": "late"}', name="lookup_order"),
+        Message("tool_result", "timeout", name="lookup_order", is_error=True),
+    ]
+    messages = native_chat(BrainRequest("S", [LOOKUP], "en", history))
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "tool"]
     call = messages[2]["tool_calls"][0]["function"]
     assert call == {"name": "lookup_order", "arguments": {"order_id": "12"}}
