@@ -39,18 +39,14 @@ from nur_notebook.server.pipeline.base import (
     ToolSpec,
 )
 from nur_notebook.server.pipeline.dates import with_said_dates
-from nur_notebook.server.pipeline.decision import (
-    chat_messages,
-    decision_schema,
-    stream_decision,
-)
+from nur_notebook.server.pipeline.decision import decision_schema, stream_decision
 from nur_notebook.server.pipeline.grounding import repeats_a_call, without_unsaid_options
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
+from nur_notebook.server.pipeline.prompts import chat_messages, native_chat
 from nur_notebook.server.pipeline.tool_calls import (
     REPLY_ROOT,
     call_schema,
-    native_chat,
     native_grammar_rules,
     stream_native,
 )

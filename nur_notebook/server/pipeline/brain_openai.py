@@ -22,7 +22,8 @@ from typing import Any, Literal
 import httpx
 
 from nur_notebook.server.pipeline.base import Brain, BrainEvent, BrainRequest
-from nur_notebook.server.pipeline.decision import chat_messages, decision_schema, stream_decision
+from nur_notebook.server.pipeline.decision import decision_schema, stream_decision
+from nur_notebook.server.pipeline.prompts import chat_messages
 
 ResponseFormatStyle = Literal["auto", "json_schema", "json_object"]
 

@@ -2,11 +2,11 @@
 
 The model answers with one JSON object, constrained by :func:`decision_schema`:
 ``{"say": "..."}`` to speak, or ``{"tool": "<name>", "arguments": {...}}`` to call one
-of the agent's tools with schema-valid arguments. :func:`chat_messages` builds the
-chat (system prompt, instructions, tools, history); :class:`SayStream` reads the
-reply while it is generated and hands out the "say" text as it arrives, so speech
-synthesis can start on the first sentence; :func:`parse_decision` checks the whole
-reply at the end.
+of the agent's tools with schema-valid arguments (the chat that asks for it is built in
+``prompts.py``: :func:`~nur_notebook.server.pipeline.prompts.chat_messages`).
+:class:`SayStream` reads the reply while it is generated and hands out the "say" text as
+it arrives, so speech synthesis can start on the first sentence; :func:`parse_decision`
+checks the whole reply at the end.
 
     >>> stream = SayStream()
     >>> stream.feed('{"say": "Hi')
@@ -17,22 +17,13 @@ reply at the end.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from nur_notebook.server.pipeline.base import (
-    BrainEvent,
-    BrainRequest,
-    Message,
-    SayDelta,
-    ToolCallDecision,
-    ToolSpec,
-)
+from nur_notebook.server.pipeline.base import BrainEvent, SayDelta, ToolCallDecision, ToolSpec
 from nur_notebook.server.pipeline.text import normalize_digits, spoken_code
 
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
 
 
@@ -85,109 +76,6 @@ def decision_schema(tools: list[ToolSpec]) -> dict[str, Any]:
     # Each alternative's key order is the order the model writes the keys in: "tool"
     # before "arguments" (the way the model was tuned to call functions), "say" alone.
     return {"anyOf": [*options, say]} if options else say
-
-
-def _tool_json(tool: ToolSpec) -> str:
-    params = arguments_schema(tool)
-    for name, spec in tool.parameters.items():
-        if spec.get("description"):
-            params["properties"][name]["description"] = spec["description"]
-    function = {"name": tool.name, "description": tool.description, "parameters": params}
-    return json.dumps({"type": "function", "function": function})
-
-
-def instructions(tools: list[ToolSpec]) -> str:
-    """What every agent with these tools is told: the voice, the reply format, the tools.
-
-    The same for every agent with the same tools (no language, no agent prompt), so it
-    heads the prompt and a prefix cache shares it. The tools section follows the wording
-    Qwen2.5 models were tuned on for function calling (measured: with it the model calls
-    a fitting tool with p > 0.85, and still answers greetings and small talk itself),
-    with our JSON reply format.
-    """
-    voice = (
-        "You are in a live voice call: your words are spoken aloud, so keep them to one to "
-        "three short sentences, plain words, no markdown."
-    )
-    if not tools:
-        return f'{voice}\n\nReturn a json object {{"say": <what you say to the user>}}.'
-    signatures = "\n".join(_tool_json(tool) for tool in tools)
-    return (
-        f"{voice}\n\n# Tools\n\nYou may call one or more functions to assist with the user "
-        "query.\n\nYou are provided with function signatures within <tools></tools> XML tags:"
-        f"\n<tools>\n{signatures}\n</tools>\n\n"
-        "If the user's request needs one of these functions and the user said the values of "
-        "its required arguments, return a json object with function name and arguments: "
-        '{"tool": <function-name>, "arguments": <args-json-object>}.\n'
-        "In every other case (greetings, small talk, jokes, general questions, a missing value "
-        'to ask for) return {"say": <what you say to the user>}. After a function result, '
-        "tell the user what it means for them."
-    )
-
-
-def when_context(today: dt.date | None = None) -> str:
-    """Today's date and the coming week's, and how to write dates and times: a small
-    model works out "on Thursday" from a list far better than by counting days."""
-    day = today or dt.date.today()
-    week = ", ".join(
-        f"{d.strftime('%A')} {d.isoformat()}" for d in (day + dt.timedelta(n) for n in range(1, 8))
-    )
-    return (
-        f"Today is {day.strftime('%A')}, {day.isoformat()}. The next days are {week}. "
-        "Write a date as YYYY-MM-DD, worked out from these dates, and a time as 24-hour "
-        "HH:MM."
-    )
-
-
-def system_content(
-    system_prompt: str, *, tools: list[ToolSpec], language: str, today: dt.date | None = None
-) -> str:
-    """The system message, from what every agent shares to what one version has alone:
-    the instructions and tools, the date (with tools), the language, and the agent's own
-    prompt last (what a new version of an agent changes), so a new version evaluates only
-    its prompt and the rest comes from a cached prefix."""
-    lang = LANGUAGE_NAMES.get(language, language)
-    when = when_context(today) if tools else ""  # dates are for tool arguments
-    parts = [p for p in (instructions(tools), when, f"Always answer in {lang}.") if p]
-    return "\n\n".join([*parts, system_prompt.strip()]).rstrip()
-
-
-def chat(
-    system: str, history: list[Message], turn: Callable[[Message], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The chat a model reads: the system message, then each entry of ``history`` as the
-    reply format shows it (``turn``: :func:`json_turn`, or the native format's own)."""
-    return [{"role": "system", "content": system}, *(turn(entry) for entry in history)]
-
-
-def json_turn(entry: Message) -> dict[str, Any]:
-    """One history entry in the JSON reply format: the agent's own replies and tool calls
-    in the reply's shape; tool results as user-side messages marked as tool output
-    (portable across chat templates and servers)."""
-    match entry.role:
-        case "user":
-            return {"role": "user", "content": entry.content}
-        case "agent":
-            return {"role": "assistant", "content": json.dumps({"say": entry.content})}
-        case "tool_call":
-            call = {"tool": entry.name, "arguments": entry.arguments or {}}
-            return {"role": "assistant", "content": json.dumps(call)}
-        case "tool_result":
-            status = "failed with error" if entry.is_error else "returned"
-            return {"role": "user", "content": f"[tool {entry.name} {status}: {entry.content}]"}
-
-
-def chat_messages(request: BrainRequest, *, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """OpenAI-style chat messages for the request's next move.
-
-    The system message (:func:`system_content`) comes first and does not change between
-    turns of a session, so engines that cache a prompt prefix reuse it; the history
-    follows as :func:`json_turn` shows it.
-    """
-    system = system_content(
-        request.system_prompt, tools=request.tools, language=request.language, today=today
-    )
-    return chat(system, request.history, json_turn)
 
 
 def json_object(text: str, *, what: str) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 Qwen2.5 (like the Hermes models) was tuned to call functions by answering
 ``<tool_call>\\n{"name": ..., "arguments": {...}}\\n</tool_call>``, with the tools listed
-by its chat template and results shown back as ``<tool_response>``. This module builds
-that conversation (:func:`native_chat`), the grammar that holds a reply to it (speech
-with no ``<``, or exactly one call of a defined tool with schema-valid arguments;
-:func:`native_grammar_rules`), and reads the reply while it streams
-(:func:`stream_native`): speech goes out as it comes, with no envelope to wait for.
+by its chat template and results shown back as ``<tool_response>``. That conversation is
+built in ``prompts.py`` (:func:`~nur_notebook.server.pipeline.prompts.native_chat`); this
+module builds the grammar that holds a reply to it (speech with no ``<``, or exactly one
+call of a defined tool with schema-valid arguments; :func:`native_grammar_rules`), and
+reads the reply while it streams (:func:`stream_native`): speech goes out as it comes,
+with no envelope to wait for.
 
     >>> [e.text for e in stream_native(iter(["Hi", " there."]), [])]
     ['Hi', ' there.']
@@ -14,129 +15,20 @@ with no ``<``, or exactly one call of a defined tool with schema-valid arguments
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
 
-from nur_notebook.server.pipeline.base import (
-    BrainEvent,
-    BrainRequest,
-    Message,
-    SayDelta,
-    ToolCallDecision,
-    ToolSpec,
-)
+from nur_notebook.server.pipeline.base import BrainEvent, SayDelta, ToolCallDecision, ToolSpec
 from nur_notebook.server.pipeline.decision import (
-    LANGUAGE_NAMES,
     DecisionError,
     arguments_schema,
-    chat,
     json_object,
     validated_call,
-    when_context,
 )
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
 FENCE = "```"
-
-#: What every agent is told first (the same for all agents, so it heads the prompt).
-RULES = (
-    "You are a voice agent in a live phone call: what you write is spoken aloud. Reply in "
-    "one to three short sentences of plain words, no lists, no markdown, no emojis.\n"
-    "Call a function whenever the user asks for something one of your functions does and "
-    "has said every value it needs (numbers and codes may be said as words: 'four four "
-    "seven' is 447). Never answer such a request from your own knowledge, and never say "
-    "you cannot do it: call the function. Do not say you will look it up, check it or find it, "
-    "and do not ask again for a value the user already said: make the call now, in this "
-    "reply.\n"
-    "Never guess or invent a value the user did not say, such as an account, order, "
-    "booking or ticket number, a name, an email, a city or a date: ask for it instead. "
-    "Leave out an optional argument unless the user said its value.\n"
-    "Greetings, thanks, small talk and general questions get a short spoken answer, "
-    "without a function. After a function result, tell the user what it means for them."
-)
-
-
-def tools_block(tools: list[ToolSpec]) -> str:
-    """The tools as Qwen2.5's chat template lists them (its own words, its ``<tools>``
-    tags, each definition as the template's ``tojson`` writes it: keys sorted)."""
-    if not tools:
-        return ""
-    listed = "\n".join(json.dumps(d, sort_keys=True) for d in tool_definitions(tools))
-    return (
-        "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-        f"You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
-        f"\n{listed}\n</tools>\n\nFor each function call, return a json object with function "
-        "name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n"
-        '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
-    )
-
-
-def system_message(
-    system_prompt: str,
-    *,
-    tools: list[ToolSpec],
-    language: str,
-    today: dt.date | None = None,
-) -> str:
-    """The system message, from what every agent shares to what one version has alone:
-    the shared rules, the tools, today's date, the language, and the agent's own prompt
-    last. A new version of an agent that changes only its prompt evaluates only that; a
-    prefix cache holds the rest."""
-    lang = LANGUAGE_NAMES.get(language, language)
-    context = f"{when_context(today)}\nAlways speak {lang}, whatever language the user writes in."
-    parts = [RULES, tools_block(tools), context, system_prompt.strip()]
-    return "\n\n".join(part for part in parts if part)
-
-
-def tool_definitions(tools: list[ToolSpec]) -> list[dict[str, Any]]:
-    """The tools as the chat template lists them (OpenAI function shape, with the
-    parameters' descriptions)."""
-    definitions = []
-    for tool in tools:
-        parameters = arguments_schema(tool)
-        parameters.pop("additionalProperties", None)
-        for name, spec in tool.parameters.items():
-            if spec.get("description"):
-                parameters["properties"][name]["description"] = spec["description"]
-        definitions.append(
-            {
-                "type": "function",
-                "function": {
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": parameters,
-                },
-            }
-        )
-    return definitions
-
-
-def native_turn(entry: Message) -> dict[str, Any]:
-    """One history entry in the template's own roles: assistant ``tool_calls`` and
-    ``tool`` results."""
-    match entry.role:
-        case "user":
-            return {"role": "user", "content": entry.content}
-        case "agent":
-            return {"role": "assistant", "content": entry.content}
-        case "tool_call":
-            call = {"name": entry.name, "arguments": entry.arguments or {}}
-            return {"role": "assistant", "content": "", "tool_calls": [{"function": call}]}
-        case "tool_result":
-            content = f"error: {entry.content}" if entry.is_error else entry.content
-            return {"role": "tool", "content": content}
-
-
-def native_chat(request: BrainRequest, *, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Chat messages in the template's own roles (:func:`native_turn`). The system message
-    (with the tools: render it without the template's own tool list) is the same on every
-    turn of a session."""
-    system = system_message(
-        request.system_prompt, tools=request.tools, language=request.language, today=today
-    )
-    return chat(system, request.history, native_turn)
 
 
 def call_schema(tools: list[ToolSpec]) -> dict[str, Any]:

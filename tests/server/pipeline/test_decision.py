@@ -6,8 +6,6 @@ import pytest
 from brain_turns import LOOKUP
 
 from nur_notebook.server.pipeline.base import (
-    BrainRequest,
-    Message,
     SayDelta,
     ToolCallDecision,
     ToolSpec,
@@ -15,7 +13,6 @@ from nur_notebook.server.pipeline.base import (
 from nur_notebook.server.pipeline.decision import (
     DecisionError,
     SayStream,
-    chat_messages,
     decision_schema,
     parse_decision,
     stream_decision,
@@ -53,44 +50,6 @@ def test_schema_without_tools_only_allows_say() -> None:
         "required": ["say"],
         "additionalProperties": False,
     }
-
-
-def test_chat_messages_keep_a_stable_system_prefix_and_show_history() -> None:
-    history = [
-        Message("user", "where is my order 12345?"),
-        Message("tool_call", name="lookup_order", arguments={"order_id": "12345"}),
-        Message("tool_result", name="lookup_order", content='{"status": "shipped"}'),
-        Message("agent", "It shipped."),
-        Message("user", "thanks"),
-    ]
-    first = chat_messages(BrainRequest("Be kind.", [LOOKUP], "es", history[:1]))
-    later = chat_messages(BrainRequest("Be kind.", [LOOKUP], "es", history))
-    assert first[0] == later[0]
-    assert first[0]["content"].endswith("Be kind.")  # the agent's own prompt last
-    assert "Spanish" in first[0]["content"]
-    assert "lookup_order" in first[0]["content"]
-    roles = [m["role"] for m in later]
-    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert json.loads(later[2]["content"]) == {
-        "tool": "lookup_order",
-        "arguments": {"order_id": "12345"},
-    }
-    assert "lookup_order" in later[3]["content"]
-    assert "shipped" in later[3]["content"]
-    assert json.loads(later[4]["content"]) == {"say": "It shipped."}
-
-
-def test_a_new_agent_version_shares_all_but_its_prompt() -> None:
-    """What every agent with these tools is told comes first; the agent's prompt last."""
-    first = chat_messages(BrainRequest("Be kind.", [LOOKUP], "en"))
-    second = chat_messages(BrainRequest("Be kind and brief.", [LOOKUP], "en"))
-    a, b = first[0]["content"], second[0]["content"]
-    shared = _shared(a, b)
-    assert a[shared:] == "."  # everything before the prompt's own words is shared
-    assert a.index("lookup_order") < a.index("English") < a.index("Be kind.")
-    other = chat_messages(BrainRequest("Be kind.", [], "en"))
-    # Another agent, other tools: the voice rules are still the shared start.
-    assert _shared(a, other[0]["content"]) > 80
 
 
 def test_parse_decision_accepts_say_and_valid_calls() -> None:
@@ -167,10 +126,3 @@ def test_calls_get_spoken_codes_written_as_codes() -> None:
         '{"tool": "lookup_order", "arguments": {"order_id": "4, 4, 7"}}', [LOOKUP]
     )
     assert spelled == ToolCallDecision("lookup_order", {"order_id": "447"})
-
-
-def _shared(a: str, b: str) -> int:
-    """How many characters two texts share at their start."""
-    return next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolSpec
-from nur_notebook.server.pipeline.decision import chat_messages, parse_decision
+from nur_notebook.server.pipeline.decision import parse_decision
 from nur_notebook.server.pipeline.llama_batch import BatchEngine, GenerationError
 from nur_notebook.server.pipeline.llama_slots import common_prefix
+from nur_notebook.server.pipeline.prompts import chat_messages
 
 SHOP = "You are a friendly assistant for a shoe shop. Answer in one short sentence."
 QUESTIONS = (
