@@ -1,4 +1,4 @@
-"""A turn's stage times, keyed by the stage names of ``metrics.turn``."""
+"""response.py: a turn's stage times, keyed by the stage names of ``metrics.turn``."""
 
 from __future__ import annotations
 
