@@ -90,11 +90,15 @@ class NurContext:
         return f"{where} ({engines})" if engines else where
 
     def close(self) -> None:
-        """End live conversations and stop the local server if this kernel started it."""
+        """End live conversations, close the REST client, and stop the local server if this
+        kernel started it."""
         for conversation in list(self.conversations.values()):
             with contextlib.suppress(Exception):  # best effort while the kernel exits
                 conversation.end()
         self.conversations.clear()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         if self.server is not None:
             self.server.stop_if_owned()
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +9,8 @@ from typing import Any
 import pytest
 from browser_harness import CHROMIUM, JupyterServer, chromium_args, speech_wav
 from browser_shots import jupyter_running
+
+from nur_notebook.notebook.local_server import LocalServer
 
 
 @pytest.fixture(scope="module", params=["lab", "notebook"])
@@ -49,8 +48,24 @@ def browser(playwright_sync: Any, order_wav: Path) -> Iterator[Any]:
         b.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+#: What the page's cells printed, shown when a browser test fails.
+_OUTPUTS = """() => [...document.querySelectorAll('.jp-Cell')].map((cell, n) => {
+  const out = cell.querySelector('.jp-OutputArea');
+  return `[cell ${n + 1}] ` + (out ? out.innerText.slice(0, 1500) : '');
+}).join('\\n')"""
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
@@ -59,25 +74,36 @@ def page(browser: Any) -> Iterator[Any]:
     try:
         yield pg
     finally:
+        if request.node.stash.get(_CALL_FAILED, False):
+            _report_page(pg, errors)
         context.close()
+
+
+def _report_page(page: Any, errors: list[str]) -> None:
+    """Print where the failed test's page was and what its cells printed (shown by pytest
+    with the failure's captured output)."""
+    try:
+        print(f"page {page.url}\n{page.evaluate(_OUTPUTS)}")
+    except Exception as exc:  # the page may be gone; the failure itself is what matters
+        print(f"page outputs unavailable: {exc}")
+    if errors:
+        print("page errors:\n" + "\n".join(errors))
 
 
 @pytest.fixture(scope="session")
 def kernel_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The data dir of the local Nur server the kernels of this folder start as a user's
-    would (the first one starts it with its engines, the others reuse it); stopped after
-    the last browser test."""
+    """The data dir of the local Nur server the kernels of this folder find, as a user's
+    kernels find one that runs already: started here once, with its engines, so that each
+    Jupyter server's kernels do not start (and, exiting, stop) one of their own; stopped
+    after the last browser test. A kernel's own start is tried in
+    ``tests/notebook/test_connect.py``."""
     data = tmp_path_factory.mktemp("nur-kernel-data")
+    server = LocalServer(data)
+    server.start()
     try:
         yield data
     finally:
-        info = data / "server.json"
-        pid = int(json.loads(info.read_text()).get("pid") or 0) if info.exists() else 0
-        if pid > 0:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        server.stop()
 
 
 @pytest.fixture(scope="module", params=["lab", "notebook"])
