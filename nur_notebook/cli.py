@@ -17,6 +17,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -102,6 +103,14 @@ def add_serve(subparsers: _Subparsers) -> None:
         help="run without a latency feature, to measure it (repeatable): "
         + ", ".join(SPEED_FEATURES),
     )
+    parser.add_argument(
+        "--exit-when-unused",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop once no registered kernel has been alive for SECONDS (as the notebook "
+        "starts it; default: run until stopped)",
+    )
     _data_dir_option(parser)
     parser.set_defaults(func=run_serve)
 
@@ -131,6 +140,10 @@ def run_serve(args: argparse.Namespace) -> int:
             f"error: --llm-prefix-cells must be >= 0, got {args.llm_prefix_cells}", file=sys.stderr
         )
         return 2
+    grace = args.exit_when_unused
+    if grace is not None and not (math.isfinite(grace) and grace > 0):
+        print(f"error: --exit-when-unused must be > 0 seconds, got {grace:g}", file=sys.stderr)
+        return 2
     try:
         config = ServerConfig(
             data_dir=_data_dir(args),
@@ -139,6 +152,7 @@ def run_serve(args: argparse.Namespace) -> int:
             engines=args.engines,
             engine_options=_engine_options(args),
             features_off=frozenset(args.off),
+            exit_when_unused=grace,
         )
         serve(config)
     except OSError as error:

@@ -36,6 +36,7 @@ from nur_notebook.server.auth import BootstrapKey, ensure_api_key
 from nur_notebook.server.config import ServerConfig
 from nur_notebook.server.errors import RequestContextMiddleware, install_error_handlers
 from nur_notebook.server.ids import iso_utc
+from nur_notebook.server.kernels import exit_when_unused
 from nur_notebook.server.realtime.service import install as install_realtime
 from nur_notebook.server.routes import ROUTERS
 from nur_notebook.server.routes.common import ServerHooks
@@ -92,7 +93,8 @@ def _document_errors(app: FastAPI) -> None:
 
 
 def serve(config: ServerConfig, *, out: TextIO = sys.stdout) -> None:
-    """Run the server until SIGINT/SIGTERM; ``config.port == 0`` picks a free port.
+    """Run the server until SIGINT/SIGTERM (or, with ``config.exit_when_unused``, until no
+    kernel has used it for that long); ``config.port == 0`` picks a free port.
 
     Once listening it writes ``<data_dir>/server.json`` (``base_url``, ``pid``,
     ``started_at``) and prints ``Nur server listening on <base_url>``.
@@ -118,9 +120,23 @@ def serve(config: ServerConfig, *, out: TextIO = sys.stdout) -> None:
             if server.started or task.done():
                 break
             await asyncio.sleep(0.01)
+        watcher: asyncio.Task[None] | None = None
         if server.started:
             _announce(config, base_url, app.state.bootstrap_key, out)
+            if config.exit_when_unused is not None:
+                watcher = asyncio.create_task(
+                    exit_when_unused(
+                        config.files.kernels,
+                        grace=config.exit_when_unused,
+                        request_exit=lambda: _request_exit(server),
+                        log=lambda line: print(line, file=out, flush=True),
+                    )
+                )
         await task
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     try:
         # uvloop when installed (uvicorn's choice), else the default asyncio loop.

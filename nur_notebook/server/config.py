@@ -73,6 +73,12 @@ class ServerConfig:
     #: Create an API key (and write ``<data_dir>/api_key``) when none is usable.
     bootstrap_api_key: bool = True
 
+    # Lifetime
+    #: Stop (as on SIGTERM) once no kernel registered in ``<data_dir>/kernels/`` has been
+    #: alive for this many seconds (None: run until stopped). The notebook starts its
+    #: server with it (``--exit-when-unused``); see ``server/kernels.py``.
+    exit_when_unused: float | None = None
+
     def feature(self, name: str) -> bool:
         """Whether the latency feature ``name`` (one of ``SPEED_FEATURES``) is on."""
         if name not in SPEED_FEATURES:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from nur_notebook import __version__
 from nur_notebook.server.auth import CurrentAccount
+from nur_notebook.server.kernels import live_kernels
 from nur_notebook.server.pipeline.voices import VOICES
 from nur_notebook.server.routes.common import ERROR_RESPONSES
 from nur_notebook.server.schemas import VoiceList
@@ -36,8 +37,15 @@ async def list_voices(account: CurrentAccount) -> Any:
 @router.get("/health", tags=["server"], summary="Health")
 async def health(request: Request) -> dict[str, Any]:
     """Liveness probe for local tooling; needs no API key. ``engines.state`` says whether
-    the speech engines are ``loading``, ``ready``, ``failed`` or ``disabled``."""
-    return {"status": "ok", "version": __version__, "engines": _engines(request)}
+    the speech engines are ``loading``, ``ready``, ``failed`` or ``disabled``; ``kernels``
+    how many live kernels have registered as using this server."""
+    kernels = live_kernels(request.app.state.config.files.kernels, prune=False)
+    return {
+        "status": "ok",
+        "version": __version__,
+        "engines": _engines(request),
+        "kernels": kernels,
+    }
 
 
 def _engines(request: Request) -> dict[str, Any]:
