@@ -3,8 +3,11 @@
 ``%load_ext nur_notebook`` calls :func:`connect` once per kernel:
 
 - ``NUR_API_KEY`` set: the hosted API at ``NUR_BASE_URL`` (or the client's default).
-- otherwise: the local server (see :mod:`local_server`), started in the background,
-  reused when it already runs, stopped when the kernel exits if this kernel started it.
+- otherwise: the local server (see :mod:`local_server`), started in the background or
+  reused when it already runs. The kernel registers as using it until it closes (at exit);
+  the server outlives the kernel that started it and stops itself once no registered
+  kernel has been alive for ``NUR_NOTEBOOK_SERVER_GRACE`` seconds (default 300), so a
+  restarted kernel or another notebook finds it running, its engines and prompts warm.
 
 The result, :class:`NurContext`, holds the REST client, the session client and the
 per-kernel bookkeeping of ``%%nur_agent`` (agent versions, live conversations).
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from nur_notebook.notebook.health import Health, fetch_health
 from nur_notebook.notebook.kernel_loop import KERNEL, KernelLoop
-from nur_notebook.notebook.local_server import PROBE_TIMEOUT, LocalServer
+from nur_notebook.notebook.local_server import PROBE_TIMEOUT, LocalServer, default_grace
 
 if TYPE_CHECKING:
     from nur_notebook.client import AsyncNurClient, NurClient
@@ -90,8 +93,8 @@ class NurContext:
         return f"{where} ({engines})" if engines else where
 
     def close(self) -> None:
-        """End live conversations, close the REST client, and stop the local server if this
-        kernel started it."""
+        """End live conversations, close the REST client, and unregister from the local
+        server (which keeps running for other kernels, or for the grace period)."""
         for conversation in list(self.conversations.values()):
             with contextlib.suppress(Exception):  # best effort while the kernel exits
                 conversation.end()
@@ -100,7 +103,7 @@ class NurContext:
             self._client.close()
             self._client = None
         if self.server is not None:
-            self.server.stop_if_owned()
+            self.server.unregister()
 
 
 def connect(*, progress: Callable[[str], None] | None = None) -> NurContext:
@@ -116,9 +119,14 @@ def connect(*, progress: Callable[[str], None] | None = None) -> NurContext:
         context = NurContext(mode="hosted", base_url=base_url, api_key=api_key)
         context.engines = Health.parse(fetch_health(base_url, timeout=PROBE_TIMEOUT)).names
         return context
-    server = LocalServer()
-    info = server.start(progress=report)
-    atexit.register(server.stop_if_owned)
+    server = LocalServer(exit_when_unused=default_grace())
+    server.register()  # before looking for it: a server about to stop sees this kernel
+    atexit.register(server.unregister)
+    try:
+        info = server.start(progress=report)
+    except BaseException:
+        server.unregister()
+        raise
     context = NurContext(
         mode="local", base_url=info.base_url, api_key=server.api_key(), server=server
     )

@@ -2,7 +2,8 @@
 
 Loading prints one line saying where the kernel is connected (and with which engines,
 for the local server); loading again only repeats that line. Unloading ends the live
-conversations, stops a local server this kernel started, and removes the magics.
+conversations, unregisters the kernel from the local server (which stops itself once no
+kernel has used it for a grace period, see ``context``), and removes the magics.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def load_ipython_extension(ip: Any) -> None:
 
 
 def unload_ipython_extension(ip: Any) -> None:
-    """End conversations, stop a server this kernel started, remove the magics."""
+    """End conversations, unregister from the local server, remove the magics."""
     global _CONTEXT
     if _CONTEXT is not None:
         _CONTEXT.close()

@@ -6,16 +6,27 @@ child process and learns where it listens from ``<data_dir>/server.json`` (``bas
 key from ``<data_dir>/api_key``. A server already running on the same data dir (its pid
 alive and answering) is reused instead of starting another.
 
-    server = LocalServer()             # data dir: NUR_NOTEBOOK_DATA_DIR or the user data home
+The server outlives the kernel that started it: each kernel using it calls ``register``
+(a file in ``<data_dir>/kernels/`` while it lives) and ``unregister`` when it exits, and a
+server started with ``exit_when_unused`` (``--exit-when-unused``; what ``connect`` asks
+for) stops itself once no registered kernel has been alive for that many seconds. A
+restarted kernel, or a second notebook, finds the same warm server; ``stop`` still stops
+it at once.
+
+    server = LocalServer(exit_when_unused=default_grace())
+    server.register()                  # until unregister(), this process uses the server
     info = server.start(progress=print)
     client = NurClient(api_key=server.api_key(), base_url=info.base_url)
+    server.unregister()                # the server stops after the grace if no one is left
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -34,6 +45,12 @@ from nur_notebook.protocol.data_dir import DataFiles
 
 #: Environment variable choosing the local server's data directory.
 DATA_DIR_ENV = "NUR_NOTEBOOK_DATA_DIR"
+#: Environment variable choosing how long a server the notebook started outlives its last
+#: kernel (seconds).
+GRACE_ENV = "NUR_NOTEBOOK_SERVER_GRACE"
+#: That time unless the variable says otherwise: long enough for a kernel restart or a
+#: notebook opened next.
+DEFAULT_GRACE = 300.0
 
 # Timeouts (seconds)
 START_TIMEOUT = 180.0
@@ -48,6 +65,20 @@ def default_data_dir() -> Path:
     if configured:
         return Path(configured).expanduser()
     return Path(platformdirs.user_data_dir("nur-notebook")) / "server"
+
+
+def default_grace() -> float:
+    """``NUR_NOTEBOOK_SERVER_GRACE`` (seconds, > 0), else ``DEFAULT_GRACE``."""
+    configured = os.environ.get(GRACE_ENV, "").strip()
+    if not configured:
+        return DEFAULT_GRACE
+    try:
+        grace = float(configured)
+    except ValueError:
+        grace = math.nan
+    if not (math.isfinite(grace) and grace > 0):
+        raise LocalServerError(f"{GRACE_ENV} must be a number of seconds > 0, got {configured!r}")
+    return grace
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,7 @@ class LocalServer:
         python: str = sys.executable,
         port: int = 0,
         extra_args: tuple[str, ...] = (),
+        exit_when_unused: float | None = None,
     ) -> None:
         self.data_dir = (data_dir or default_data_dir()).resolve()
         #: Where the server writes its info and key, and where its output is logged.
@@ -85,9 +117,34 @@ class LocalServer:
         self.python = python
         self.port = port
         self.extra_args = extra_args
+        #: A server this object starts stops once no registered kernel has been alive for
+        #: this many seconds (None: it runs until stopped).
+        self.exit_when_unused = exit_when_unused
         #: Whether this object started the process (only then ``stop_if_owned`` stops it).
         self.owned = False
         self._process: subprocess.Popen[bytes] | None = None
+        self._registration: Path | None = None
+
+    def register(self) -> Path:
+        """Record that this process uses the server on this data dir, until ``unregister``
+        (or until the process is gone); returns the file that says so."""
+        if self._registration is not None:
+            return self._registration
+        me = psutil.Process()
+        path = self.files.kernel_file(pid=me.pid, token=secrets.token_hex(4))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({"pid": me.pid, "created": me.create_time()}), encoding="utf-8")
+        tmp.replace(path)
+        self._registration = path
+        return path
+
+    def unregister(self) -> None:
+        """Withdraw ``register`` (the kernel exits); nothing happens when not registered."""
+        path, self._registration = self._registration, None
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
     def api_key(self) -> str:
         """The key the server wrote on its first start."""
@@ -102,10 +159,17 @@ class LocalServer:
 
     def running(self) -> ServerInfo | None:
         """The server on this data dir if its process is alive and it answers HTTP."""
+        self._reap()
         info = ServerInfo.read(self.files.server_info)
         if info is None or not _is_server_process(info.pid):
             return None
         return info if _answers(info.base_url) else None
+
+    def _reap(self) -> None:
+        """Forget the process this object started once it has exited (on its own, unused)."""
+        if self._process is not None and self._process.poll() is not None:
+            self._process = None
+            self.owned = False
 
     def start(self, *, progress: Callable[[str], None] | None = None) -> ServerInfo:
         """Reuse the running server or start one; returns once it answers HTTP."""
@@ -118,7 +182,10 @@ class LocalServer:
         with contextlib.suppress(FileNotFoundError):
             self.files.server_info.unlink()  # stale: its process is gone or does not answer
         command = [self.python, "-m", "nur_notebook.server", "--port", str(self.port)]
-        command += ["--data-dir", str(self.data_dir), *self.extra_args]
+        command += ["--data-dir", str(self.data_dir)]
+        if self.exit_when_unused is not None:
+            command += ["--exit-when-unused", f"{self.exit_when_unused:g}"]
+        command += self.extra_args
         report("Starting the local Nur server ...")
         with self.files.log.open("ab") as log:
             self._process = subprocess.Popen(
@@ -155,8 +222,9 @@ class LocalServer:
         )
 
     def status(self) -> dict[str, Any]:
-        """The server's ``/health`` document with the process facts added;
-        ``{"running": False}`` when no server runs here."""
+        """The server's ``/health`` document (its engines; ``kernels``: how many live
+        kernels use it) with the process facts added; ``{"running": False}`` when no server
+        runs here."""
         info = self.running()
         if info is None:
             return {"running": False, "data_dir": str(self.data_dir)}
@@ -173,6 +241,7 @@ class LocalServer:
 
     def stop(self, *, timeout: float = STOP_TIMEOUT) -> bool:
         """Stop the server on this data dir (SIGTERM, then SIGKILL); True if one ran."""
+        self._reap()
         pid = self._process.pid if self._process is not None else None
         info = ServerInfo.read(self.files.server_info)
         if pid is None and info is not None and _is_server_process(info.pid):
@@ -200,7 +269,8 @@ class LocalServer:
         return True
 
     def stop_if_owned(self) -> None:
-        """Stop the server if this object started it (the kernel's ``atexit`` hook)."""
+        """Stop the server if this object started it and it still runs (for a script that
+        wants the server gone with it; kernels ``unregister`` instead)."""
         if self.owned:
             self.stop()
 

@@ -1,6 +1,8 @@
 """``%load_ext``'s connection with no account: the kernel starts the local server with its
-real engines, waits for them, and stops the server when it exits; a second kernel reuses
-it and leaves it running.
+real engines and waits for them; a second kernel reuses it. Closing (a kernel's exit)
+leaves the server running while another kernel uses it, a kernel restarting within the
+grace period finds the same server, and it stops by itself once no kernel has used it
+for the grace period.
 
 (The browser tests start their kernels' server once for the whole folder, so this is
 where a kernel's own start is tried.)
@@ -14,15 +16,20 @@ import psutil
 import pytest
 
 from nur_notebook.notebook.context import connect
+from nur_notebook.notebook.local_server import GRACE_ENV
 
 pytestmark = [pytest.mark.engines, pytest.mark.timeout(600)]
 
+#: The grace period of the server the kernels start here (seconds).
+GRACE = 2.0
 
-def test_a_kernel_without_an_account_starts_the_local_server_and_stops_it(
+
+def test_a_kernel_without_an_account_starts_the_local_server_which_outlives_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NUR_NOTEBOOK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("NUR_API_KEY", "")
+    monkeypatch.setenv(GRACE_ENV, str(GRACE))
     seen: list[str] = []
     first = connect(progress=seen.append)
     try:
@@ -44,10 +51,21 @@ def test_a_kernel_without_an_account_starts_the_local_server_and_stops_it(
         assert second.server is not None
         assert not second.server.owned
         assert reused[0] == f"Reusing the local Nur server at {info.base_url} (pid {info.pid})"
-        second.close()  # a kernel that only found the server leaves it running
-        assert first.server.running() is not None
+        process = psutil.Process(info.pid)
+        first.close()  # the kernel that started it exits: the second one still uses it
+        with pytest.raises(psutil.TimeoutExpired):
+            process.wait(timeout=GRACE * 2)
+        assert second.server.status()["kernels"] == 1
+        second.close()  # no kernel left; one restarting within the grace finds the server
+        restarted: list[str] = []
+        third = connect(progress=restarted.append)
+        assert restarted[0] == reused[0]  # the same process, its engines loaded
+        assert third.engines == first.engines
+        third.close()
+        assert process.wait(timeout=GRACE + 30) == 0  # unused for the grace: it stops
     finally:
         first.close()
-    assert not psutil.pid_exists(info.pid) or psutil.Process(info.pid).status() == "zombie"
+        first.server.stop()  # only if a failure above left it running
     assert first.server.running() is None
     assert not (tmp_path / "server.json").exists()
+    assert f"no kernel has used it for {GRACE:g} s" in first.server.logs()

@@ -12,13 +12,18 @@ import pytest
 
 from nur_notebook.notebook.local_server import (
     DATA_DIR_ENV,
+    DEFAULT_GRACE,
+    GRACE_ENV,
     LocalServer,
     LocalServerError,
     ServerInfo,
     default_data_dir,
+    default_grace,
 )
 
 REST_ONLY = ("--no-engines",)
+#: The grace of the servers these tests start (seconds).
+GRACE = 1.5
 
 
 def test_start_reuse_status_and_stop(tmp_path: Path) -> None:
@@ -89,3 +94,63 @@ def test_missing_api_key_and_data_dir_setting(
     assert default_data_dir() == tmp_path / "elsewhere"
     monkeypatch.delenv(DATA_DIR_ENV)
     assert default_data_dir().parts[-2:] == ("nur-notebook", "server")
+
+
+def test_a_started_server_outlives_its_kernel_and_stops_after_the_last(tmp_path: Path) -> None:
+    starter = LocalServer(tmp_path, extra_args=REST_ONLY, exit_when_unused=GRACE)
+    starter.register()
+    info = starter.start()
+    process = psutil.Process(info.pid)
+    try:
+        assert starter.owned
+        assert process.cmdline()[-3:] == ["--exit-when-unused", f"{GRACE:g}", "--no-engines"]
+        other = LocalServer(tmp_path, extra_args=REST_ONLY, exit_when_unused=GRACE)
+        other.register()
+        assert other.start() == info
+        assert other.status()["kernels"] == 2
+        starter.unregister()  # the kernel that started it exits: the other one keeps it
+        with pytest.raises(psutil.TimeoutExpired):
+            process.wait(timeout=GRACE * 2.5)
+        assert other.status()["kernels"] == 1
+        other.unregister()  # now no kernel uses it; a restart within the grace finds it
+        restarted = LocalServer(tmp_path, extra_args=REST_ONLY, exit_when_unused=GRACE)
+        restarted.register()
+        assert restarted.start() == info  # the same process, warm
+        assert not restarted.owned
+        restarted.unregister()
+        assert process.wait(timeout=GRACE + 20) == 0
+    finally:
+        starter.stop()
+    assert starter.running() is None
+    assert not starter.owned
+    assert starter.stop() is False  # it had stopped by itself
+    assert not (tmp_path / "server.json").exists()
+    assert f"no kernel has used it for {GRACE:g} s" in starter.logs()
+
+
+def test_register_writes_one_file_per_registration_until_unregistered(tmp_path: Path) -> None:
+    first, second = LocalServer(tmp_path), LocalServer(tmp_path)
+    path = first.register()
+    assert first.register() == path  # registering again changes nothing
+    other = second.register()
+    assert other != path  # two registrations of one process are told apart
+    assert path.parent == tmp_path / "kernels"
+    record = json.loads(path.read_text())
+    assert record == {"pid": os.getpid(), "created": psutil.Process().create_time()}
+    first.unregister()
+    first.unregister()
+    assert not path.exists()
+    assert other.exists()
+    second.unregister()
+    assert list(path.parent.iterdir()) == []
+
+
+def test_the_grace_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(GRACE_ENV, raising=False)
+    assert default_grace() == DEFAULT_GRACE
+    monkeypatch.setenv(GRACE_ENV, " 2.5 ")
+    assert default_grace() == 2.5
+    for bad in ("0", "-1", "soon", "nan", "inf"):
+        monkeypatch.setenv(GRACE_ENV, bad)
+        with pytest.raises(LocalServerError, match=f"{GRACE_ENV} must be a number of seconds"):
+            default_grace()

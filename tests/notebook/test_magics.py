@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -49,10 +50,13 @@ def test_load_ext_reuses_the_running_local_server(
         assert context.server is not None
         assert context.server.owned is False  # found, not started: the kernel won't stop it
         assert context.api_key == local_env.api_key
+        registered = list((local_env.data_dir / "kernels").iterdir())
+        assert [path.name.split("-")[0] for path in registered] == [str(os.getpid())]
     finally:
         shell.extension_manager.unload_extension("nur_notebook")
     assert local_env.process.poll() is None  # unloading left the shared server running
     assert extension.current_context() is None
+    assert not registered[0].exists()  # the kernel no longer counts as using it
 
 
 def test_load_ext_with_an_api_key_uses_that_api(
@@ -152,6 +156,7 @@ def test_nur_line_magic_commands(ip: InteractiveShell, local_env: RunningServer)
     text = status.to_text()
     assert local_env.base_url in text
     assert str(local_env.process.pid) in text
+    assert ["kernels", "1"] in status.rows  # this kernel
     with pytest.raises(UsageError, match="no agent named 'Nobody Here'"):
         ip.run_line_magic("nur", "delete Nobody Here")
     with pytest.raises(UsageError, match="Nur API"):
