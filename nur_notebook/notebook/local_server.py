@@ -184,7 +184,7 @@ class LocalServer:
         command = [self.python, "-m", "nur_notebook.server", "--port", str(self.port)]
         command += ["--data-dir", str(self.data_dir)]
         if self.exit_when_unused is not None:
-            command += ["--exit-when-unused", f"{self.exit_when_unused:g}"]
+            command += ["--exit-when-unused", str(self.exit_when_unused)]
         command += self.extra_args
         report("Starting the local Nur server ...")
         with self.files.log.open("ab") as log:

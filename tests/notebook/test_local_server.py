@@ -103,7 +103,7 @@ def test_a_started_server_outlives_its_kernel_and_stops_after_the_last(tmp_path:
     process = psutil.Process(info.pid)
     try:
         assert starter.owned
-        assert process.cmdline()[-3:] == ["--exit-when-unused", f"{GRACE:g}", "--no-engines"]
+        assert process.cmdline()[-3:] == ["--exit-when-unused", str(GRACE), "--no-engines"]
         other = LocalServer(tmp_path, extra_args=REST_ONLY, exit_when_unused=GRACE)
         other.register()
         assert other.start() == info
