@@ -124,7 +124,8 @@ async def spoken_session(
 
 def show(label: str, turn: Turn) -> None:
     metrics = ", ".join(f"{k.removesuffix('_ms')}={v}" for k, v in turn.metrics.items())
-    print(f"  {label}: {turn.client_ms:7.0f} ms ({metrics})", flush=True)
+    called = f"; called {', '.join(turn.tools)}" if turn.tools else ""
+    print(f"  {label}: {turn.client_ms:7.0f} ms ({metrics}){called}", flush=True)
 
 
 def table(title: str, sessions: list[list[Turn]]) -> dict[str, float]:
@@ -287,6 +288,13 @@ def main() -> int:
     parser.add_argument("--compare", action="store_true", help="every latency feature off, then on")
     parser.add_argument("--brain-url", default=None, help="an OpenAI-compatible brain")
     parser.add_argument("--llm-threads", type=int, default=None, help="threads of the local LLM")
+    parser.add_argument(
+        "--off",
+        action="append",
+        default=[],
+        choices=SPEED_FEATURES,
+        help="run the server without this latency feature (repeatable; not with --compare)",
+    )
     # SIGTERM unwinds like Ctrl-C, so the server subprocess is always stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     args = parser.parse_args()
@@ -294,6 +302,9 @@ def main() -> int:
     extra = ["--brain-url", args.brain_url] if args.brain_url else []
     if args.llm_threads:
         extra += ["--llm-threads", str(args.llm_threads)]
+    if args.off and args.compare:
+        parser.error("--off is for one server; --compare runs every feature off and on")
+    extra += [f"--off={name}" for name in args.off]
     started = time.monotonic()
     if args.compare:
         args.turns = args.turns or 5

@@ -44,6 +44,8 @@ class Turn:
 
     client_ms: float
     metrics: dict[str, Any]
+    #: The tools the reply called (each call adds a round to the reply).
+    tools: tuple[str, ...] = ()
 
 
 def speech(text: str, workdir: Path) -> bytes:
@@ -178,6 +180,7 @@ class BenchSession:
         silence = encode_frame(AudioFrame(kind=FrameKind.INPUT, pcm=b"\x00\x00" * 320))
         first_audio: float | None = None
         metrics: dict[str, Any] | None = None
+        tools: list[str] = []
         done = False
         while not (done and metrics is not None):
             if keep_alive:
@@ -196,8 +199,10 @@ class BenchSession:
             elif event.type == "response.done":
                 done = True
             elif event.type == "tool.call":
+                tools.append(event.name)
                 result = ToolResult(call_id=event.call_id, output={"ok": True})
                 await self._ws.send(encode_event(result))
             elif event.type == "error":
                 print(f"  error from server: {event.code}: {event.message}", file=sys.stderr)
-        return Turn(client_ms=((first_audio or since) - since) * 1000, metrics=metrics or {})
+        latency = ((first_audio or since) - since) * 1000
+        return Turn(client_ms=latency, metrics=metrics or {}, tools=tuple(tools))
