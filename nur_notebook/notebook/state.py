@@ -7,8 +7,8 @@ live when it happened. No I/O: time comes in as ``now`` (seconds since the epoch
 the reducer is tested with plain dicts.
 
     >>> state = ConversationState(agent_version=1)
-    >>> state.apply({"type": "transcript.user.final", "turn": 1, "text": "hi", "seq": 3}, now=0)
-    {'transcript'}
+    >>> sorted(state.apply({"type": "transcript.user.final", "turn": 1, "text": "hi"}, now=0))
+    ['status', 'transcript']
     >>> state.transcript[0]["text"]
     'hi'
 """
@@ -16,6 +16,7 @@ the reducer is tested with plain dicts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +34,17 @@ Status = Literal[
     "error",
 ]
 Field = Literal["transcript", "tool_calls", "metrics", "status", "error"]
+
+
+#: Events that only move the status, and where to.
+_STATUS_AFTER: dict[object, Status] = {
+    "session.loading": "loading",
+    "session.created": "listening",
+    "session.resumed": "listening",
+    "connection.resumed": "listening",
+    "connection.reconnecting": "reconnecting",
+    "input_audio.speech_stopped": "thinking",
+}
 
 
 def iso(now: float) -> str:
@@ -77,42 +89,10 @@ class ConversationState:
                 return set()
             self.last_seq = seq
         kind = event.get("type")
-        match kind:
-            case "session.loading":
-                return self._set_status("loading")
-            case "session.created" | "session.resumed" | "connection.resumed":
-                return self._set_status("listening")
-            case "connection.reconnecting":
-                return self._set_status("reconnecting")
-            case "input_audio.speech_started":
-                self._speech_started_at = now
-                return self._set_status("user_speaking")
-            case "input_audio.speech_stopped":
-                return self._set_status("thinking")
-            case "transcript.user.final":
-                return self._user_final(event, now=now)
-            case "response.started":
-                return self._response_started(event, now=now)
-            case "transcript.agent.final":
-                return self._agent_final(event, now=now)
-            case "response.interrupted":
-                return self._interrupted(event)
-            case "response.done":
-                self.responses_done += 1
-                self.last_done_turn = int(event.get("turn", 0))
-                return self._set_status("listening")
-            case "tool.call":
-                return self._tool_call(event, now=now)
-            case "tool.call.completed":
-                return self._tool_completed(event, now=now)
-            case "metrics.turn":
-                return self._metrics(event)
-            case "session.ended":
-                self.ended_reason = str(event.get("reason") or "ended")
-                return self._set_status("ended")
-            case "error":
-                return self._error(event)
-        return set()
+        if kind in _STATUS_AFTER:
+            return self._set_status(_STATUS_AFTER[kind])
+        handle = _HANDLERS.get(kind)
+        return handle(self, event, now) if handle is not None else set()
 
     @property
     def ended(self) -> bool:
@@ -153,7 +133,11 @@ class ConversationState:
         self.status = status
         return {"status"}
 
-    def _user_final(self, event: dict[str, Any], *, now: float) -> set[Field]:
+    def _speech_started(self, event: dict[str, Any], now: float) -> set[Field]:
+        self._speech_started_at = now
+        return self._set_status("user_speaking")
+
+    def _user_final(self, event: dict[str, Any], now: float) -> set[Field]:
         started = self._speech_started_at if self._speech_started_at is not None else now
         self._speech_started_at = None
         self.user_turns += 1
@@ -170,13 +154,13 @@ class ConversationState:
         )
         return {"transcript", *self._set_status("thinking")}
 
-    def _response_started(self, event: dict[str, Any], *, now: float) -> set[Field]:
+    def _response_started(self, event: dict[str, Any], now: float) -> set[Field]:
         response_id = str(event.get("response_id", ""))
         self.responses_started += 1
         self._responses[response_id] = {"started_at": iso(now), "turn": event.get("turn", 0)}
         return self._set_status("speaking")
 
-    def _agent_final(self, event: dict[str, Any], *, now: float) -> set[Field]:
+    def _agent_final(self, event: dict[str, Any], now: float) -> set[Field]:
         response_id = str(event.get("response_id", ""))
         started = self._responses.get(response_id, {}).get("started_at", iso(now))
         entry = {
@@ -193,14 +177,14 @@ class ConversationState:
         self.transcript.append(entry)
         return {"transcript"}
 
-    def _interrupted(self, event: dict[str, Any]) -> set[Field]:
+    def _interrupted(self, event: dict[str, Any], now: float) -> set[Field]:
         entry = self._responses.get(str(event.get("response_id", "")), {}).get("entry")
         if entry is None or entry["interrupted"]:
             return set()
         entry["interrupted"] = True
         return {"transcript"}
 
-    def _tool_call(self, event: dict[str, Any], *, now: float) -> set[Field]:
+    def _tool_call(self, event: dict[str, Any], now: float) -> set[Field]:
         call_id = str(event.get("call_id", ""))
         if call_id in self._calls:
             return set()
@@ -220,11 +204,11 @@ class ConversationState:
         self.tool_calls.append(call)
         return {"tool_calls"}
 
-    def _tool_completed(self, event: dict[str, Any], *, now: float) -> set[Field]:
+    def _tool_completed(self, event: dict[str, Any], now: float) -> set[Field]:
         call_id = str(event.get("call_id", ""))
         call = self._calls.get(call_id)
         if call is None:  # the call itself was missed (joined late): record it whole
-            self._tool_call({**event, "type": "tool.call"}, now=now)
+            self._tool_call({**event, "type": "tool.call"}, now)
             call = self._calls[call_id]
         call["output"] = event.get("output")
         call["is_error"] = bool(event.get("is_error", False))
@@ -233,7 +217,12 @@ class ConversationState:
         call["status"] = "error" if call["is_error"] else "done"
         return {"tool_calls"}
 
-    def _metrics(self, event: dict[str, Any]) -> set[Field]:
+    def _response_done(self, event: dict[str, Any], now: float) -> set[Field]:
+        self.responses_done += 1
+        self.last_done_turn = int(event.get("turn", 0))
+        return self._set_status("listening")
+
+    def _metrics(self, event: dict[str, Any], now: float) -> set[Field]:
         row: dict[str, Any] = {"turn": int(event.get("turn", 0))}
         row.update({key: event.get(key) for key in METRIC_KEYS})
         row["agent_version"] = self.agent_version
@@ -241,10 +230,31 @@ class ConversationState:
         self.last_metrics_turn = max(self.last_metrics_turn, row["turn"])
         return {"metrics"}
 
-    def _error(self, event: dict[str, Any]) -> set[Field]:
+    def _session_ended(self, event: dict[str, Any], now: float) -> set[Field]:
+        self.ended_reason = str(event.get("reason") or "ended")
+        return self._set_status("ended")
+
+    def _error(self, event: dict[str, Any], now: float) -> set[Field]:
         code = event.get("code", "error")
         self.error = f"{code}: {event.get('message', '')}".strip()
         changed: set[Field] = {"error"}
         if event.get("fatal"):
             changed |= self._set_status("error")
         return changed
+
+
+_Handler = Callable[[ConversationState, dict[str, Any], float], set[Field]]
+#: What each event with more to it than a status changes.
+_HANDLERS: dict[object, _Handler] = {
+    "input_audio.speech_started": ConversationState._speech_started,
+    "transcript.user.final": ConversationState._user_final,
+    "response.started": ConversationState._response_started,
+    "transcript.agent.final": ConversationState._agent_final,
+    "response.interrupted": ConversationState._interrupted,
+    "response.done": ConversationState._response_done,
+    "tool.call": ConversationState._tool_call,
+    "tool.call.completed": ConversationState._tool_completed,
+    "metrics.turn": ConversationState._metrics,
+    "session.ended": ConversationState._session_ended,
+    "error": ConversationState._error,
+}

@@ -15,6 +15,7 @@ idle ones until it fits. Cells a session still holds stay until it lets go of th
 
     >>> cache = PrefixCache([4, 5], budget_cells=6, min_tokens=2)
     >>> first, evicted = cache.add([1, 2, 3, 4], now=1.0)
+    >>> first.tokens, first.busy = [1, 2, 3, 4], False  # the engine evaluated it
     >>> cache.match([1, 2, 3, 9])[1]
     3
     >>> cache.add([7, 7, 7], now=2.0)[1] == [first]  # 4 + 3 cells > 6: the older goes
