@@ -48,6 +48,12 @@ _WHEN_WORDS = frozenset(
     dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz juni juli
     oktober dezember""".split()
 )
+#: When-words that span several days: a single date worked out from them alone ("next
+#: week", "this weekend") is a guess.
+_SPAN_WORDS = frozenset(
+    "week weekend next semana próxima próximo semaine prochaine prochain woche wochenende "
+    "nächste nächsten".split()
+)
 #: Hours said as words beyond the digit words (en, es, fr, de).
 _HOUR_WORDS = {
     **dict.fromkeys(("ten", "diez", "dix", "zehn"), 10),
@@ -75,7 +81,8 @@ def _said_when(history: list[Message]) -> bool:
 
 def _worked_out(value: str, history: list[Message]) -> bool:
     """Whether a date or time value was worked out from what the user said: words that
-    say when (or the day's number, "December 20"), and for a time its hour said ("at 9"
+    say which day (or the day's number, "December 20"; not "next week" alone), and for a
+    time its hour said ("at 9"
     for 21:00, "half past seven" for 19:30, "a quarter to eight" for 19:45, "noon" for
     12:00). Another number said ("flight 902") does not make a date said."""
     if not (_DATE_OR_TIME.match(value.strip()) and _said_when(history)):
@@ -84,7 +91,8 @@ def _worked_out(value: str, history: list[Message]) -> bool:
     said = {int(n) for w in words for n in re.findall(r"\d+", w) if len(n) <= 4}
     hour = _HOUR.search(value.strip())
     if hour is None:  # a date alone: from a word like "Friday", or its day's number
-        return bool(words & _WHEN_WORDS) or bool(said & {int(n) for n in value.split("-")})
+        day_words = (words & _WHEN_WORDS) - _SPAN_WORDS
+        return bool(day_words) or bool(said & {int(n) for n in value.split("-")})
     said |= {_HOUR_WORDS[w] for w in words if w in _HOUR_WORDS}
     said |= {h % 12 for h in said}
     h = int(hour.group(1)) % 24
@@ -128,8 +136,8 @@ def without_unsaid_options(
     Small models fill optional parameters with plausible defaults ("days": 7, "reason":
     "lost") that the user never gave; the tool's own default is better than a guess.
     An optional value is kept when it was said in a user turn (for text: at least half
-    of its words), with digit words read as digits, or is a date or time worked out
-    from what was said; booleans are kept as they are.
+    of its words, and not the whole turn copied in), with digit words read as digits,
+    or is a date or time worked out from what was said; booleans are kept as they are.
     """
     tool = next((t for t in tools if t.name == decision.name), None)
     if tool is None:
@@ -149,11 +157,29 @@ def without_unsaid_options(
         if isinstance(value, str) and _worked_out(value, history):
             kept[key] = value  # worked out from "tomorrow", "at ten": not a guess
             continue
+        if isinstance(value, str) and _copies_the_turn(value, history):
+            continue  # the user's whole turn pasted in: not a value they gave
         words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]
         heard = sum(_squeeze(w[:5]) in said for w in words)
         if _squeeze(str(value)) in said or (words and 2 * heard >= len(words)):
             kept[key] = value
     return ToolCallDecision(decision.name, kept)
+
+
+#: A user turn of at least this many words, copied whole into a text value, is the turn
+#: itself, not a value said in it.
+_COPY_MIN_WORDS = 6
+
+
+def _copies_the_turn(value: str, history: list[Message]) -> bool:
+    """Whether ``value`` is the user's last turn (nearly) word for word: small models fill
+    an optional "reason" or "note" with the whole request."""
+    last = next((m.content for m in reversed(history) if m.role == "user"), "")
+    turn = re.findall(r"[^\W_]+", last.lower())
+    if len(turn) < _COPY_MIN_WORDS:
+        return False
+    given = set(re.findall(r"[^\W_]+", value.lower()))
+    return sum(w in given for w in turn) >= 0.8 * len(turn)
 
 
 def repeats_a_call(decision: ToolCallDecision, history: list[Message]) -> bool:

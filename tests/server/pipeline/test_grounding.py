@@ -59,6 +59,37 @@ def test_letters_said_by_a_word_ground_a_code() -> None:
     assert ungrounded_arguments(call, [Message("user", "bravo nine four")]) == ["reference"]
 
 
+def test_a_span_of_days_does_not_say_which_day() -> None:
+    weather = ToolSpec(
+        "weather_forecast",
+        "The forecast for a city",
+        {"city": {"type": "string", "required": True}, "date": {"type": "string"}},
+    )
+    guessed = ToolCallDecision("weather_forecast", {"city": "Rome", "date": "2026-12-02"})
+    for said in ("I'm in Rome next week, will it rain?", "¿Lloverá en Roma la próxima semana?"):
+        kept = without_unsaid_options(guessed, tools=[weather], history=[Message("user", said)])
+        assert kept.arguments == {"city": "Rome"}, said
+    friday = [Message("user", "Will it rain in Rome next Friday?")]
+    assert without_unsaid_options(guessed, tools=[weather], history=friday) == guessed
+    listing = ToolCallDecision("list_events", {"date": "2026-12-08"})
+    assert ungrounded_arguments(listing, [Message("user", "What's on next week?")]) == ["date"]
+
+
+def test_the_whole_turn_copied_into_an_option_is_dropped() -> None:
+    cancel = ToolSpec(
+        "cancel_order",
+        "Cancel an order",
+        {"order_id": {"type": "string", "required": True}, "reason": {"type": "string"}},
+    )
+    turn = "I changed my mind about order 44120, I don't want it anymore."
+    copied = ToolCallDecision("cancel_order", {"order_id": "44120", "reason": turn})
+    kept = without_unsaid_options(copied, tools=[cancel], history=[Message("user", turn)])
+    assert kept.arguments == {"order_id": "44120"}
+    given = ToolCallDecision("cancel_order", {"order_id": "44120", "reason": "it arrived too late"})
+    said = [Message("user", "Cancel order 44120 please, the reason: it arrived too late.")]
+    assert without_unsaid_options(given, tools=[cancel], history=said) == given
+
+
 def test_dates_and_times_count_as_said_only_after_words_that_say_when() -> None:
     book = ToolCallDecision("book_table", {"date": "2026-12-02", "time": "19:30"})
     assert ungrounded_arguments(book, [Message("user", "tomorrow at half past seven")]) == []
