@@ -3,6 +3,13 @@
 The runtime appends entries as the conversation happens; the agent's entries hold
 only what the user heard (after barge-in, the played part). The window keeps the
 most recent messages and never starts on a dangling tool result.
+
+The window's start moves in steps, not one exchange a turn: once it would hold more
+than ``max_messages``, it starts again at the most recent half (at a user turn where
+one begins in the older half of the limit). The brain's KV cache
+reuses the prompt up to the first message that differs, so a window sliding by one
+exchange made every turn past the limit evaluate the whole window again (seconds on
+a CPU); in steps, a turn evaluates only its own messages until the next step.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ class History:
             raise ValueError("max_messages must be at least 2")
         self.max_messages = max_messages
         self._messages: list[Message] = []
+        #: Where the window starts (moved by :meth:`window` when it grows too long).
+        self._start = 0
 
     def add_user(self, text: str) -> None:
         self._messages.append(Message(role="user", content=text))
@@ -40,6 +49,8 @@ class History:
     def truncate(self, length: int) -> None:
         """Forget every message after the first ``length`` (a dropped speculative turn)."""
         del self._messages[length:]
+        if self._start >= length:  # the window's last step counted what is gone
+            self._start = max(0, length - self.max_messages)
 
     def rebuild(self, events: list[Any]) -> None:
         """Replay a session's filed events (after a server restart) into the history."""
@@ -59,11 +70,20 @@ class History:
                     pass
 
     def window(self) -> list[Message]:
-        """The recent messages for the next brain call."""
-        recent = self._messages[-self.max_messages :]
-        while recent and recent[0].role in ("tool_result", "tool_call"):
-            recent = recent[1:]
-        return list(recent)
+        """The recent messages for the next brain call: between half of ``max_messages``
+        and all of it, the start fixed between steps (see the module docstring)."""
+        count = len(self._messages)
+        self._start = min(self._start, count)
+        if count - self._start > self.max_messages:
+            # The most recent half, from a user turn where one starts in the older half.
+            newest = count - max(self.max_messages // 2, 2)
+            oldest = count - self.max_messages
+            users = [i for i in range(newest, oldest - 1, -1) if self._messages[i].role == "user"]
+            self._start = users[0] if users else newest
+        start = self._start
+        while start < count and self._messages[start].role in ("tool_result", "tool_call"):
+            start += 1
+        return self._messages[start:]
 
     @property
     def messages(self) -> list[Message]:

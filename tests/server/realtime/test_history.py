@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from nur_notebook.protocol import events as ev
@@ -51,3 +53,32 @@ def test_rebuild_from_filed_events() -> None:
         ("tool_result", '{"status": "shipped"}'),
         ("agent", "It shipped."),
     ]
+
+
+def test_the_window_moves_in_steps_so_its_start_stays_put_between_them() -> None:
+    history = History(max_messages=8)
+    starts = []
+    for turn in range(1, 21):
+        history.add_user(f"question {turn}")
+        window = history.window()
+        assert len(window) <= 8
+        assert window[-1].content == f"question {turn}"
+        assert window[0].role == "user"
+        starts.append(window[0].content)
+        history.add_agent(f"answer {turn}")
+    assert starts[:4] == ["question 1"] * 4  # within the limit: everything
+    # Past it the start moves to the newer half, then stays for two turns (max / 4
+    # exchanges); a window sliding by one exchange would start anew every turn.
+    assert starts[4:8] == ["question 3", "question 3", "question 5", "question 5"]
+    changes = [n for n in range(1, 20) if starts[n] != starts[n - 1]]
+    assert all(b - a >= 2 for a, b in itertools.pairwise(changes)), starts
+
+
+def test_a_dropped_speculative_turn_before_the_start_does_not_break_the_window() -> None:
+    history = History(max_messages=4)
+    for turn in range(1, 5):
+        history.add_user(f"q{turn}")
+        history.add_agent(f"a{turn}")
+    assert [m.content for m in history.window()] == ["q4", "a4"]
+    history.truncate(2)
+    assert [m.content for m in history.window()] == ["q1", "a1"]
