@@ -8,6 +8,13 @@ from nur_notebook.server.pipeline.grounding import (
 )
 
 
+def _strings(name: str, required: str, *optional: str) -> ToolSpec:
+    """A tool of string parameters: ``required``, then the ``optional`` ones."""
+    parameters: dict[str, dict[str, object]] = {required: {"type": "string", "required": True}}
+    parameters.update({key: {"type": "string"} for key in optional})
+    return ToolSpec(name, f"The {name} tool", parameters)
+
+
 def test_ids_nobody_said_are_ungrounded() -> None:
     call = ToolCallDecision("lookup_order", {"order_id": "12345"})
     asked = [Message("user", "Where is my order?")]
@@ -60,11 +67,7 @@ def test_letters_said_by_a_word_ground_a_code() -> None:
 
 
 def test_a_span_of_days_does_not_say_which_day() -> None:
-    weather = ToolSpec(
-        "weather_forecast",
-        "The forecast for a city",
-        {"city": {"type": "string", "required": True}, "date": {"type": "string"}},
-    )
+    weather = _strings("weather_forecast", "city", "date")
     guessed = ToolCallDecision("weather_forecast", {"city": "Rome", "date": "2026-12-02"})
     for said in ("I'm in Rome next week, will it rain?", "¿Lloverá en Roma la próxima semana?"):
         kept = without_unsaid_options(guessed, tools=[weather], history=[Message("user", said)])
@@ -76,11 +79,7 @@ def test_a_span_of_days_does_not_say_which_day() -> None:
 
 
 def test_the_whole_turn_copied_into_an_option_is_dropped() -> None:
-    cancel = ToolSpec(
-        "cancel_order",
-        "Cancel an order",
-        {"order_id": {"type": "string", "required": True}, "reason": {"type": "string"}},
-    )
+    cancel = _strings("cancel_order", "order_id", "reason")
     turn = "I changed my mind about order 44120, I don't want it anymore."
     copied = ToolCallDecision("cancel_order", {"order_id": "44120", "reason": turn})
     kept = without_unsaid_options(copied, tools=[cancel], history=[Message("user", turn)])
@@ -115,11 +114,7 @@ def test_optional_values_nobody_said_are_dropped() -> None:
 
 
 def test_optional_times_worked_out_from_what_was_said_are_kept() -> None:
-    tool = ToolSpec(
-        "create_event",
-        "Add an event",
-        {"title": {"type": "string", "required": True}, "time": {"type": "string"}},
-    )
+    tool = _strings("create_event", "title", "time")
     call = ToolCallDecision("create_event", {"title": "Dentist", "time": "15:00"})
     told = [Message("user", "Dentist tomorrow at 3 pm.")]
     assert without_unsaid_options(call, tools=[tool], history=told) == call
@@ -148,11 +143,7 @@ def test_one_said_number_does_not_fill_two_arguments() -> None:
 
 
 def test_an_optional_text_is_kept_only_when_most_of_it_was_said() -> None:
-    tool = ToolSpec(
-        "cancel_order",
-        "Cancel an order",
-        {"order_id": {"type": "string", "required": True}, "reason": {"type": "string"}},
-    )
+    tool = _strings("cancel_order", "order_id", "reason")
     told = [Message("user", "Cancel order 30550, it was a duplicate order.")]
     made_up = ToolCallDecision(
         "cancel_order", {"order_id": "30550", "reason": "customer requested cancellation"}
@@ -165,12 +156,7 @@ def test_an_optional_text_is_kept_only_when_most_of_it_was_said() -> None:
 
 
 def test_an_optional_time_nobody_said_is_dropped_even_with_a_date() -> None:
-    tool = ToolSpec(
-        "create_event",
-        "Add an event",
-        {"title": {"type": "string", "required": True}, "date": {"type": "string"},
-         "time": {"type": "string"}},
-    )  # fmt: skip
+    tool = _strings("create_event", "title", "date", "time")
     call = ToolCallDecision(
         "create_event", {"title": "Yoga", "date": "2026-12-20", "time": "10:00"}
     )
