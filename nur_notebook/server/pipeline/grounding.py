@@ -64,13 +64,13 @@ _HOUR_WORDS = {
 }
 
 
+def _words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased (letters and digits; no punctuation)."""
+    return [w.lower() for w in re.findall(r"[^\W_]+", text)]
+
+
 def _user_words(history: list[Message]) -> set[str]:
-    return {
-        w.lower()
-        for m in history
-        if m.role == "user"
-        for w in re.findall(r"[^\W_]+", digits_in_words(m.content))
-    }
+    return {w for m in history if m.role == "user" for w in _words(digits_in_words(m.content))}
 
 
 def _said_when(history: list[Message]) -> bool:
@@ -159,7 +159,7 @@ def without_unsaid_options(
             continue
         if isinstance(value, str) and _copies_the_turn(value, history):
             continue  # the user's whole turn pasted in: not a value they gave
-        words = [w for w in re.findall(r"[^\W_]+", str(value).lower()) if len(w) > 2]
+        words = [w for w in _words(str(value)) if len(w) > 2]
         heard = sum(_squeeze(w[:5]) in said for w in words)
         if _squeeze(str(value)) in said or (words and 2 * heard >= len(words)):
             kept[key] = value
@@ -175,10 +175,10 @@ def _copies_the_turn(value: str, history: list[Message]) -> bool:
     """Whether ``value`` is the user's last turn (nearly) word for word: small models fill
     an optional "reason" or "note" with the whole request."""
     last = next((m.content for m in reversed(history) if m.role == "user"), "")
-    turn = re.findall(r"[^\W_]+", last.lower())
+    turn = _words(last)
     if len(turn) < _COPY_MIN_WORDS:
         return False
-    given = set(re.findall(r"[^\W_]+", value.lower()))
+    given = set(_words(value))
     return sum(w in given for w in turn) >= 0.8 * len(turn)
 
 
