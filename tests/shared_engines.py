@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from filelock import FileLock
 from nur_server_process import (
     PROBE_FILE,
@@ -30,6 +31,9 @@ from nur_server_process import (
 )
 
 from nur_notebook.protocol.events import decode_server_event
+
+#: The servers this worker started and left to another worker to stop.
+_LEFT_RUNNING: list[subprocess.Popen[bytes]] = []
 
 
 @dataclass
@@ -44,11 +48,11 @@ class AttachedProcess:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not: its parent may be gone, and nobody reaps it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
         return False
-    return True
 
 
 def _running(data_dir: Path) -> tuple[str, int] | None:
@@ -114,3 +118,8 @@ def shared_engines(root: Path, *, account: str) -> Iterator[ServerProcess]:
                     stop_server_process(process)
                 else:
                     _stop_pid(process.pid)
+            elif isinstance(process, subprocess.Popen):
+                # Another worker still uses it and will stop it. Keep the handle as long as
+                # this worker lives: a Popen collected while its child runs warns (an error
+                # in whatever test is tearing down then).
+                _LEFT_RUNNING.append(process)
