@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
-from nur_notebook.server.pipeline.text import digits_in_words, spelled_letters
+from nur_notebook.server.pipeline.text import digits_in_words, said_numbers, spelled_letters
 
 
 def _squeeze(text: str) -> str:
@@ -103,7 +103,8 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     """Arguments whose values nobody said: string values with a digit or an ``@`` (order
     numbers, IDs, phone numbers, emails, times) found neither in the user's words (a letter
     said by a word counts as the letter: "B as in bravo", "delta") nor in earlier tool
-    results, and one said value used for more arguments than it was said for (the
+    results; numbers not said in digits or words (``said_numbers``: "twenty two", "a
+    table" for one); and one said value used for more arguments than it was said for (the
     account a transfer is to, copied as the one it is from).
 
     Values without digits (names, places) are not checked: the model may rightly
@@ -114,9 +115,14 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     said = [m.content for m in history if m.role in ("user", "tool_result") and m.content]
     heard = " ".join(_squeeze(digits_in_words(text)) for text in said)
     spelled = " ".join(_squeeze(digits_in_words(spelled_letters(text))) for text in said)
+    numbers = set().union(*(said_numbers(text) for text in said)) if said else set()
     missing = []
     uses: dict[str, int] = {}
     for name, value in decision.arguments.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not _number_said(float(value), numbers):  # 22 degrees for "what can you do?"
+                missing.append(name)
+            continue
         if not (isinstance(value, str) and any(ch.isdigit() or ch == "@" for ch in value)):
             continue  # an email ("example@example.com" for "reset my password") counts too
         if _worked_out(value, history):
@@ -126,6 +132,12 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
         if uses[key] > (heard.count(key) or spelled.count(key)):
             missing.append(name)
     return missing
+
+
+def _number_said(value: float, numbers: set[float]) -> bool:
+    """Whether ``value`` was said, an hour of the afternoon as on a 12-hour clock too
+    ("at six" for 18)."""
+    return value in numbers or (12 < value < 24 and value - 12 in numbers)
 
 
 def without_unsaid_options(
@@ -144,14 +156,14 @@ def without_unsaid_options(
         return decision
     user = " ".join(digits_in_words(m.content) for m in history if m.role == "user")
     said = _squeeze(user)
-    tokens = set(re.findall(r"\d+(?:\.\d+)?", user))
+    numbers = set().union(*(said_numbers(m.content) for m in history if m.role == "user"))
     kept: dict[str, Any] = {}
     for key, value in decision.arguments.items():
         if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
             kept[key] = value
             continue
         if isinstance(value, int | float):
-            if f"{value:g}" in tokens:  # a whole number said, not a digit of an ID
+            if _number_said(float(value), numbers):  # "for twenty two", "a table" for one
                 kept[key] = value
             continue
         if isinstance(value, str) and _worked_out(value, history):

@@ -246,3 +246,42 @@ def spelled_letters(text: str) -> str:
     text = _LETTER_AS_IN.sub(_letter_as_in, text)
     text = re.sub(r"\bx-ray\b", "X", text, flags=re.IGNORECASE)
     return _TOKEN.sub(lambda m: SPELLING_WORDS.get(m.group().lower(), m.group()), text)
+
+
+#: The languages whose number words :func:`said_numbers` reads.
+NUMBER_LANGUAGES = ("en", "es", "fr", "de")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: "nine and a half", "nueve y media", "neuf et demi", "neun einhalb".
+_AND_A_HALF = re.compile(
+    r"(\d+)\s*(?:and a half|y media|y medio|et demie?|einhalb|½)", re.IGNORECASE
+)
+#: Articles that say "one" ("a table", "una mesa", "une table", "ein Tisch").
+_ONE_ARTICLES = frozenset("a an un una une ein eine einen einem einer".split())
+
+
+def said_numbers(text: str) -> set[float]:
+    """The numbers ``text`` says, as digits or as words (en, es, fr, de: "twenty two",
+    "veintidós", "vingt-deux", "zweiundzwanzig", "nine and a half"); "1,200" is read
+    both as 1200 and as 1.2, and an article ("a table") as one.
+
+    >>> sorted(said_numbers("A table, size nine and a half, 1,200 euros"))
+    [1.0, 1.2, 9.0, 9.5, 200.0, 1200.0]
+    """
+    from text_to_num import alpha2digit
+
+    readings = {digits_in_words(text)}
+    for language in NUMBER_LANGUAGES:
+        readings.add(alpha2digit(text, language, threshold=0))
+    found: set[float] = set()
+    for reading in readings:
+        for match in _NUMBER.finditer(reading):
+            number = match.group()
+            found.add(float(re.sub(r"[.,]", "", number)))  # 1,200 as twelve hundred
+            parts = re.split(r"[.,]", number)
+            if len(parts) == 2:  # 1,5 or 1.5 as one and a half
+                found.add(float(f"{parts[0]}.{parts[1]}"))
+            found.update(float(p) for p in parts)
+        found.update(float(m.group(1)) + 0.5 for m in _AND_A_HALF.finditer(reading))
+    if _ONE_ARTICLES & {w.lower() for w in re.findall(r"[^\W\d_]+", text)}:
+        found.add(1.0)
+    return found

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
 from nur_notebook.server.pipeline.grounding import (
     repeats_a_call,
@@ -33,8 +35,42 @@ def test_ids_from_tool_results_count_and_case_and_punctuation_do_not() -> None:
 
 
 def test_values_without_digits_are_not_checked() -> None:
-    call = ToolCallDecision("find_store", {"city": "Munich", "people": 4})
+    call = ToolCallDecision("find_store", {"city": "Munich"})
     assert ungrounded_arguments(call, [Message("user", "Any shop in München?")]) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("Set the heating to 21 degrees", 21),
+        ("Set the heating to twenty one degrees", 21),
+        ("Pon la calefacción a veintidós grados", 22),
+        ("Mets le chauffage à vingt-deux degrés", 22),
+        ("Stell die Heizung auf zweiundzwanzig Grad", 22),
+        ("A table for two, please", 2),
+        ("Une table pour deux", 2),
+        ("I take size nine and a half", 9.5),
+        ("Send 1,200 euros", 1200),
+        ("Book a room", 1),
+    ],
+)
+def test_a_number_said_in_digits_or_words_is_grounded(said: str, value: float) -> None:
+    call = ToolCallDecision("act", {"amount": value})
+    assert ungrounded_arguments(call, [Message("user", said)]) == []
+
+
+def test_a_number_nobody_said_is_ungrounded() -> None:
+    home = [Message("user", "What can you do?")]
+    assert ungrounded_arguments(ToolCallDecision("set_temperature", {"degrees": 22}), home) == [
+        "degrees"
+    ]
+    table = [Message("user", "Book me a table for Saturday")]
+    assert ungrounded_arguments(ToolCallDecision("book", {"people": 4}), table) == ["people"]
+    # A number from an earlier tool result counts, as an ID does.
+    paid = [*home, Message("tool_result", name="balance", content='{"balance": 310.5}')]
+    assert ungrounded_arguments(ToolCallDecision("pay", {"amount": 310.5}), paid) == []
+    # A boolean is not a number a user says.
+    assert ungrounded_arguments(ToolCallDecision("lights", {"on": True}), home) == []
 
 
 def test_the_agent_saying_an_id_does_not_ground_it() -> None:
@@ -125,7 +161,7 @@ def test_optional_times_worked_out_from_what_was_said_are_kept() -> None:
 
 
 def test_a_time_counts_as_said_only_when_its_hour_was_said() -> None:
-    book = ToolCallDecision("book_table", {"people": 2, "time": "18:00"})
+    book = ToolCallDecision("book_table", {"time": "18:00"})
     assert ungrounded_arguments(book, [Message("user", "A table for Saturday.")]) == ["time"]
     for said in ("Saturday at 6 pm", "tonight at six", "at a quarter to seven", "18:00 please"):
         assert ungrounded_arguments(book, [Message("user", said)]) == [], said
@@ -199,3 +235,21 @@ def test_an_email_nobody_said_is_ungrounded() -> None:
     ]
     said = [Message("user", "Reset it for example@example.com please")]
     assert ungrounded_arguments(call, said) == []
+
+
+def test_an_optional_number_said_in_words_is_kept() -> None:
+    tools = [
+        ToolSpec(
+            "book_table",
+            "Book a table",
+            {
+                "day": {"type": "string", "required": True},
+                "people": {"type": "integer"},
+                "high_chairs": {"type": "integer"},
+            },
+        )
+    ]
+    call = ToolCallDecision("book_table", {"day": "Friday", "people": 22, "high_chairs": 1})
+    said = [Message("user", "Friday, for twenty two people")]
+    kept = without_unsaid_options(call, tools=tools, history=said)
+    assert kept.arguments == {"day": "Friday", "people": 22}

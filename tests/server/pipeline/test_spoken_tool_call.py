@@ -31,6 +31,7 @@ TOOLS = [
     ("spoken", "tool", "argument", "value"),
     [
         ("Where is my order four four seven?", "track_order", "order_id", "447"),
+        ("What is the balance of account four four seven?", "get_balance", "account_number", "447"),
         ("Please track order number five five eight one.", "track_order", "order_id", "5581"),
     ],
 )
