@@ -156,14 +156,16 @@ def without_unsaid_options(
         return decision
     user = " ".join(digits_in_words(m.content) for m in history if m.role == "user")
     said = _squeeze(user)
-    numbers = set().union(*(said_numbers(m.content) for m in history if m.role == "user"))
+    # An article is not an optional count ("a 50 euro dinner" gives no "days": 1).
+    turns = [m.content for m in history if m.role == "user"]
+    numbers = set().union(*(said_numbers(text, articles=False) for text in turns))
     kept: dict[str, Any] = {}
     for key, value in decision.arguments.items():
         if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
             kept[key] = value
             continue
         if isinstance(value, int | float):
-            if _number_said(float(value), numbers):  # "for twenty two", "a table" for one
+            if _number_said(float(value), numbers):  # "for twenty two" for 22
                 kept[key] = value
             continue
         if isinstance(value, str) and _worked_out(value, history):
@@ -194,13 +196,29 @@ def _copies_the_turn(value: str, history: list[Message]) -> bool:
     return sum(w in given for w in turn) >= 0.8 * len(turn)
 
 
+#: Words that ask for a tool's answer again, not about the one given (en, es, fr, de):
+#: "check it again", "is it still late?", "what about now?", "¿y ahora?", "encore",
+#: "nochmal", "immer noch".
+_ASKS_AGAIN = re.compile(
+    r"\b(?:again|still|now|re-?check\w*|refresh\w*|retry|update[ds]?|latest|any ?more|"
+    r"otra vez|de nuevo|todav[ií]a|a[uú]n|ahora|actualiz\w*|encore|(?:à|de) nouveau|"
+    r"toujours|maintenant|actualis\w*|nochmal|noch|erneut|wieder|jetzt|aktualisier\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def repeats_a_call(decision: ToolCallDecision, history: list[Message]) -> bool:
-    """Whether the same call (name and arguments) already ran since the user's last turn:
-    its result is in the history, so the reply must say what it means, not call again."""
+    """Whether the same call (name and arguments) already has its result in the history:
+    run since the user's last turn, or for the turn before when the last one does not ask
+    for it again ("How long is the delay then?" after the flight's status, but not "check
+    it again" or "is it still late?"). The reply must then say what the result means."""
+    exchanges = 0
     for message in reversed(history):
         if message.role == "user":
-            return False
-        if message.role == "tool_call" and message.name == decision.name:
+            exchanges += 1
+            if exchanges > 1 or _ASKS_AGAIN.search(message.content):
+                return False
+        elif message.role == "tool_call" and message.name == decision.name:
             if (message.arguments or {}) == decision.arguments:
                 return True
     return False

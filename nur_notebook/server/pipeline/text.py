@@ -259,10 +259,10 @@ _AND_A_HALF = re.compile(
 _ONE_ARTICLES = frozenset("a an un una une ein eine einen einem einer".split())
 
 
-def said_numbers(text: str) -> set[float]:
+def said_numbers(text: str, *, articles: bool = True) -> set[float]:
     """The numbers ``text`` says, as digits or as words (en, es, fr, de: "twenty two",
     "veintidós", "vingt-deux", "zweiundzwanzig", "nine and a half"); "1,200" is read
-    both as 1200 and as 1.2, and an article ("a table") as one.
+    both as 1200 and as 1.2, and (with ``articles``) an article ("a table") as one.
 
     >>> sorted(said_numbers("A table, size nine and a half, 1,200 euros"))
     [1.0, 1.2, 9.0, 9.5, 200.0, 1200.0]
@@ -282,6 +282,6 @@ def said_numbers(text: str) -> set[float]:
                 found.add(float(f"{parts[0]}.{parts[1]}"))
             found.update(float(p) for p in parts)
         found.update(float(m.group(1)) + 0.5 for m in _AND_A_HALF.finditer(reading))
-    if _ONE_ARTICLES & {w.lower() for w in re.findall(r"[^\W\d_]+", text)}:
+    if articles and _ONE_ARTICLES & {w.lower() for w in re.findall(r"[^\W\d_]+", text)}:
         found.add(1.0)
     return found

@@ -228,6 +228,33 @@ def test_the_same_call_again_after_its_result_is_a_repeat() -> None:
     assert not repeats_a_call(call, [*ran, Message("user", "And check it again, please.")])
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "repeat"),
+    [
+        ("When will it arrive then?", True),
+        ("¿Y cuándo llega?", True),
+        ("Is it still in the warehouse?", False),
+        ("What about now?", False),
+        ("Kannst du nochmal nachsehen?", False),
+        ("Tu peux vérifier encore une fois ?", False),
+    ],
+)
+def test_the_same_call_in_the_next_turn_is_a_repeat_unless_asked_again(
+    follow_up: str, repeat: bool
+) -> None:
+    call = ToolCallDecision("lookup_order", {"order_id": "777"})
+    ran = [
+        Message("user", "What is the status of order 777?"),
+        Message("tool_call", name="lookup_order", arguments={"order_id": "777"}),
+        Message("tool_result", '{"status": "shipped", "eta": "Friday"}', name="lookup_order"),
+        Message("agent", "It has shipped and arrives on Friday."),
+    ]
+    assert repeats_a_call(call, [*ran, Message("user", follow_up)]) is repeat
+    # Two turns later the result may be stale: call again.
+    later = [*ran, Message("user", "Thanks."), Message("agent", "You're welcome.")]
+    assert not repeats_a_call(call, [*later, Message("user", follow_up)])
+
+
 def test_an_email_nobody_said_is_ungrounded() -> None:
     call = ToolCallDecision("reset_password", {"email": "example@example.com"})
     assert ungrounded_arguments(call, [Message("user", "I need to reset my password.")]) == [
@@ -250,6 +277,6 @@ def test_an_optional_number_said_in_words_is_kept() -> None:
         )
     ]
     call = ToolCallDecision("book_table", {"day": "Friday", "people": 22, "high_chairs": 1})
-    said = [Message("user", "Friday, for twenty two people")]
+    said = [Message("user", "Friday, for twenty two people, a table by the window")]
     kept = without_unsaid_options(call, tools=tools, history=said)
     assert kept.arguments == {"day": "Friday", "people": 22}
