@@ -105,4 +105,13 @@ def with_said_dates(
         time = _TIME.match(value.strip())
         if time and clock is not None:
             arguments[key] = f"{clock[0]:02d}:{clock[1]:02d}{time.group(3) or ''}"
+        hour = _BARE_HOUR.match(value.strip())
+        if hour and clock is not None and _TIME_KEY.search(key):
+            if int(hour.group(1)) % 12 == clock[0] % 12:  # "9" for "tonight at 9"
+                arguments[key] = f"{clock[0]:02d}:{clock[1]:02d}"
     return ToolCallDecision(decision.name, arguments)
+
+
+#: A time written as an hour alone ("9", "9pm", "21 h"), and the argument names of times.
+_BARE_HOUR = re.compile(r"^(\d{1,2})\s*(?:h|[ap]\.?m\.?)?$", re.IGNORECASE)
+_TIME_KEY = re.compile(r"time|hour|hora|heure|uhrzeit|zeit", re.IGNORECASE)

@@ -86,8 +86,9 @@ def instructions(tools: list[ToolSpec]) -> str:
         return f'{voice}\n\nReturn a json object {{"say": <what you say to the user>}}.'
     signatures = "\n".join(json.dumps(function_definition(tool, closed=True)) for tool in tools)
     return (
-        f"{voice}\n\n# Tools\n\nYou may call one or more functions to assist with the user "
-        "query.\n\nYou are provided with function signatures within <tools></tools> XML tags:"
+        f"{voice}\n\n{EXAMPLES}\n\n# Tools\n\nYou may call one or more functions to assist "
+        "with the user query.\n\nYou are provided with function signatures within "
+        "<tools></tools> XML tags:"
         f"\n<tools>\n{signatures}\n</tools>\n\n"
         "If the user's request needs one of these functions and the user said the values of "
         "its required arguments, return a json object with function name and arguments: "
@@ -96,6 +97,25 @@ def instructions(tools: list[ToolSpec]) -> str:
         'to ask for) return {"say": <what you say to the user>}. After a function result, '
         "tell the user what it means for them."
     )
+
+
+#: Worked examples of the choice, with functions no agent has (the grammar allows only
+#: the agent's own): a question on a function's topic that the function does not answer,
+#: a request it does, and a question about a result already given. They come before the
+#: tools, so every agent's prompt starts with them and one cached prefix serves them all.
+EXAMPLES = (
+    "Examples with other functions than yours:\n"
+    '- With order_pizza(size, kind), the user asks "Which pizza is the classic one in '
+    'Naples?": {"say": "The margherita, with tomato, mozzarella and basil."}\n'
+    '- The same user says "A large margherita, please": {"tool": "order_pizza", '
+    '"arguments": {"size": "large", "kind": "margherita"}}\n'
+    '- With train_delay(train_number), the user asks "Is train 4521 late today?": '
+    '{"tool": "train_delay", "arguments": {"train_number": "4521"}}\n'
+    '- The same user asks "Is first class worth it on a long trip?": {"say": "For a long '
+    'trip the quiet and the space often are."}\n'
+    '- After train_delay returned a delay of 20 minutes, the user asks "So when do I get '
+    'there?": {"say": "About twenty minutes later than planned."}'
+)
 
 
 def system_content(

@@ -37,6 +37,16 @@ def test_a_miscounted_date_and_a_morning_time_are_set_to_what_was_said() -> None
     assert with_said_dates(call, history=morning, today=TUESDAY).arguments["time"] == "09:00"
 
 
+def test_an_hour_written_alone_becomes_the_time_that_was_said() -> None:
+    said = [Message("user", "A table for two tomorrow evening at 8.")]
+    for written in ("8", "8pm", "20 h"):
+        call = ToolCallDecision("reserve", {"time": written, "guests": "8"})
+        fixed = with_said_dates(call, history=said, today=TUESDAY).arguments
+        assert fixed == {"time": "20:00", "guests": "8"}, written  # not a time: left alone
+    other = ToolCallDecision("reserve", {"start_time": "7"})
+    assert with_said_dates(other, history=said, today=TUESDAY) == other  # not the hour said
+
+
 def test_only_the_last_user_turn_and_only_iso_dates_change() -> None:
     call = ToolCallDecision("weather", {"city": "Paris", "date": "2026-12-02"})
     history = [Message("user", "Friday then?"), Message("user", "And Paris?")]

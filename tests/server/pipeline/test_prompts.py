@@ -9,6 +9,7 @@ from brain_turns import LOOKUP
 
 from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolSpec
 from nur_notebook.server.pipeline.prompts import (
+    EXAMPLES,
     RULES,
     chat_messages,
     native_chat,
@@ -59,6 +60,18 @@ def test_a_new_agent_version_shares_all_but_its_prompt() -> None:
     other = chat_messages(BrainRequest("Be kind.", [], "en"))
     # Another agent, other tools: the voice rules are still the shared start.
     assert _shared(a, other[0]["content"]) > 80
+
+
+def test_agents_with_other_tools_share_the_worked_examples() -> None:
+    """The examples head every prompt with tools, so one cached prefix serves them all."""
+    lookup = chat_messages(BrainRequest("Be kind.", [LOOKUP], "en"))[0]["content"]
+    lights = chat_messages(BrainRequest("Be bright.", [LIGHTS], "en"))[0]["content"]
+    shared = lookup[: _shared(lookup, lights)]
+    assert EXAMPLES in shared
+    assert shared.index(EXAMPLES) < shared.index("<tools>")  # only the tools differ
+    # They show both moves in the reply's own JSON, with functions no agent has.
+    assert '{"say": ' in EXAMPLES
+    assert '{"tool": "order_pizza"' in EXAMPLES
 
 
 def test_the_system_message_puts_shared_rules_first_then_the_agent() -> None:
