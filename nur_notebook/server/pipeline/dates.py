@@ -50,6 +50,9 @@ _CLOCK = (
     ),
 )
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(:\d{2})?$")
+#: A time written as an hour alone ("9", "9pm", "21 h"), and the argument names of times.
+_BARE_HOUR = re.compile(r"^(\d{1,2})\s*(?:h|[ap]\.?m\.?)?$", re.IGNORECASE)
+_TIME_KEY = re.compile(r"time|hour|hora|heure|zeit", re.IGNORECASE)
 
 
 def said_day(text: str, *, today: dt.date) -> dt.date | None:
@@ -110,8 +113,3 @@ def with_said_dates(
             if int(hour.group(1)) % 12 == clock[0] % 12:  # "9" for "tonight at 9"
                 arguments[key] = f"{clock[0]:02d}:{clock[1]:02d}"
     return ToolCallDecision(decision.name, arguments)
-
-
-#: A time written as an hour alone ("9", "9pm", "21 h"), and the argument names of times.
-_BARE_HOUR = re.compile(r"^(\d{1,2})\s*(?:h|[ap]\.?m\.?)?$", re.IGNORECASE)
-_TIME_KEY = re.compile(r"time|hour|hora|heure|uhrzeit|zeit", re.IGNORECASE)

@@ -115,11 +115,11 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     said = [m.content for m in history if m.role in ("user", "tool_result") and m.content]
     heard = " ".join(_squeeze(digits_in_words(text)) for text in said)
     spelled = " ".join(_squeeze(digits_in_words(spelled_letters(text))) for text in said)
-    numbers = set().union(*(said_numbers(text) for text in said)) if said else set()
+    numbers = _numbers_in(said) if any(map(_is_number, decision.arguments.values())) else set()
     missing = []
     uses: dict[str, int] = {}
     for name, value in decision.arguments.items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if _is_number(value):
             if not _number_said(float(value), numbers):  # 22 degrees for "what can you do?"
                 missing.append(name)
             continue
@@ -132,6 +132,15 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
         if uses[key] > (heard.count(key) or spelled.count(key)):
             missing.append(name)
     return missing
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers_in(texts: list[str], *, articles: bool = True) -> set[float]:
+    """Every number the texts say (:func:`said_numbers`)."""
+    return set().union(*(said_numbers(text, articles=articles) for text in texts))
 
 
 def _number_said(value: float, numbers: set[float]) -> bool:
@@ -154,11 +163,11 @@ def without_unsaid_options(
     tool = next((t for t in tools if t.name == decision.name), None)
     if tool is None:
         return decision
-    user = " ".join(digits_in_words(m.content) for m in history if m.role == "user")
-    said = _squeeze(user)
-    # An article is not an optional count ("a 50 euro dinner" gives no "days": 1).
     turns = [m.content for m in history if m.role == "user"]
-    numbers = set().union(*(said_numbers(text, articles=False) for text in turns))
+    said = _squeeze(" ".join(digits_in_words(text) for text in turns))
+    # An article is not an optional count ("a 50 euro dinner" gives no "days": 1).
+    has_numbers = any(map(_is_number, decision.arguments.values()))
+    numbers = _numbers_in(turns, articles=False) if has_numbers else set()
     kept: dict[str, Any] = {}
     for key, value in decision.arguments.items():
         if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
