@@ -117,7 +117,7 @@ def test_three_scenarios_two_variants_two_attempts(
     before = _agent_count(engines_server)
     suite = tmp_path / "orders.yaml"
     done, out = _run_suite(
-        engines_server, suite, MATRIX_SUITE, "--min-pass-rate", "0.5", "--concurrency", "2"
+        engines_server, suite, MATRIX_SUITE, "--min-pass-rate", "0.5", "--concurrency", "4"
     )
     assert done.returncode in (0, 1), done.stderr
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
