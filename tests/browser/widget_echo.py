@@ -103,6 +103,31 @@ def best_correlation(a: list[float], b: list[float]) -> float:
     return best
 
 
+def best_lag(a: list[float], b: list[float]) -> tuple[float, int]:
+    """(r, lag) of ``best_correlation``: where in ``b`` the envelope ``a`` fits best."""
+    fits = [(best_correlation(a, b[lag : lag + len(a)]), lag) for lag in range(len(b) - len(a) + 1)]
+    return max(fits, default=(-1.0, 0))
+
+
+def speech_match(source: list[float], received: list[float]) -> tuple[float, str]:
+    """How well the ``received`` envelope matches the ``source`` speech, and how that was read.
+
+    The whole utterance at one lag, or else its two halves, each at its own lag, the second
+    no earlier than the first: a capture that dropped a chunk in the middle (the fake
+    microphone's audio thread, starved on a loaded machine) shifts the second half only.
+    """
+    src, got = pooled(source), pooled(received)
+    whole = max(best_correlation(pooled(source[i:]), got) for i in range(3))
+    if whole > 0.7:
+        return whole, f"whole r={whole:.2f}"
+    half = len(src) // 2
+    r1, lag1 = best_lag(src[:half], got)
+    after = max(0, lag1 + half - 2)
+    r2, lag2 = best_lag(src[half:], got[after:])
+    how = f"whole r={whole:.2f}; halves r={r1:.2f} at {lag1}, r={r2:.2f} at {after + lag2}"
+    return max(whole, min(r1, r2)), how
+
+
 def open_echo(page: Any, jupyter: JupyterServer, *, setup: str = "") -> None:
     """Open the echo notebook; ``setup`` runs before the widget is displayed."""
     cell = ECHO[: -len("w\n")] + setup + "\nw\n" if setup else ECHO
