@@ -115,7 +115,7 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     said = [m.content for m in history if m.role in ("user", "tool_result") and m.content]
     heard = " ".join(_squeeze(digits_in_words(text)) for text in said)
     spelled = " ".join(_squeeze(digits_in_words(spelled_letters(text))) for text in said)
-    numbers = _numbers_in(said) if any(map(_is_number, decision.arguments.values())) else set()
+    numbers = _numbers_for(decision, said)
     missing = []
     uses: dict[str, int] = {}
     for name, value in decision.arguments.items():
@@ -138,8 +138,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _numbers_in(texts: list[str], *, articles: bool = True) -> set[float]:
-    """Every number the texts say (:func:`said_numbers`)."""
+def _numbers_for(
+    decision: ToolCallDecision, texts: list[str], *, articles: bool = True
+) -> set[float]:
+    """Every number the texts say (:func:`said_numbers`), read only when the call has a
+    number argument to check against them (none otherwise)."""
+    if not any(map(_is_number, decision.arguments.values())):
+        return set()
     return set().union(*(said_numbers(text, articles=articles) for text in texts))
 
 
@@ -166,8 +171,7 @@ def without_unsaid_options(
     turns = [m.content for m in history if m.role == "user"]
     said = _squeeze(" ".join(digits_in_words(text) for text in turns))
     # An article is not an optional count ("a 50 euro dinner" gives no "days": 1).
-    has_numbers = any(map(_is_number, decision.arguments.values()))
-    numbers = _numbers_in(turns, articles=False) if has_numbers else set()
+    numbers = _numbers_for(decision, turns, articles=False)
     kept: dict[str, Any] = {}
     for key, value in decision.arguments.items():
         if tool.parameters.get(key, {}).get("required") or isinstance(value, bool):
