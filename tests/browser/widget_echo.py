@@ -88,7 +88,12 @@ def pooled(x: list[float], k: int = 3) -> list[float]:
 
 def best_correlation(a: list[float], b: list[float]) -> float:
     """Highest Pearson r of ``a`` against ``b`` shifted by any lag (b is the longer one)."""
-    best = -1.0
+    return best_lag(a, b)[0]
+
+
+def best_lag(a: list[float], b: list[float]) -> tuple[float, int]:
+    """(r, lag): the highest Pearson r of ``a`` against ``b`` and the lag in ``b`` it is at."""
+    best, at = -1.0, 0
     n = len(a)
     for lag in range(0, max(1, len(b) - n + 1)):
         seg = b[lag : lag + n]
@@ -98,15 +103,9 @@ def best_correlation(a: list[float], b: list[float]) -> float:
         cov = sum((x - ma) * (y - mb) for x, y in zip(a, seg, strict=True))
         va = math.sqrt(sum((x - ma) ** 2 for x in a))
         vb = math.sqrt(sum((y - mb) ** 2 for y in seg))
-        if va > 0 and vb > 0:
-            best = max(best, cov / (va * vb))
-    return best
-
-
-def best_lag(a: list[float], b: list[float]) -> tuple[float, int]:
-    """(r, lag) of ``best_correlation``: where in ``b`` the envelope ``a`` fits best."""
-    fits = [(best_correlation(a, b[lag : lag + len(a)]), lag) for lag in range(len(b) - len(a) + 1)]
-    return max(fits, default=(-1.0, 0))
+        if va > 0 and vb > 0 and cov / (va * vb) > best:
+            best, at = cov / (va * vb), lag
+    return best, at
 
 
 def speech_match(source: list[float], received: list[float]) -> tuple[float, str]:
