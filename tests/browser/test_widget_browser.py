@@ -87,6 +87,10 @@ def test_microphone_frames_reach_the_kernel(
     # Measured r ~0.8 with the browser's processing on; unrelated audio or silence gives ~0.
     r, how = speech_match(source, received)
     print(f"microphone envelope: {how}")
+    if r <= 0.7:  # keep what arrived, to compare with the WAV
+        kept = order_wav.with_name(f"received-{jupyter.flavour}.pcm")
+        kernel_eval(page, f"open({str(kept)!r}, 'wb').write(b''.join(frames))")
+        how += f"; received 16 kHz PCM16 kept in {kept}"
     assert r > 0.7, f"envelope correlation: {how}"
     stats = kernel_json(page, "w.link_stats()")
     assert stats["frames"] >= len(source)

@@ -108,13 +108,26 @@ def best_lag(a: list[float], b: list[float]) -> tuple[float, int]:
     return best, at
 
 
+def lead_silence(envelope: list[float], *, margin: int = 2) -> int:
+    """Frames of silence before the speech of ``envelope`` (below a tenth of its peak),
+    less ``margin``."""
+    floor = max(envelope) / 10
+    loud = next((i for i, v in enumerate(envelope) if v > floor), 0)
+    return max(0, loud - margin)
+
+
 def speech_match(source: list[float], received: list[float]) -> tuple[float, str]:
     """How well the ``received`` envelope matches the ``source`` speech, and how that was read.
 
-    The whole utterance at one lag, or else its two halves, each at its own lag, the second
-    no earlier than the first: a capture that dropped a chunk in the middle (the fake
-    microphone's audio thread, starved on a loaded machine) shifts the second half only.
+    The fake microphone plays the file from when the device opens; on a loaded machine the
+    capture graph may start pulling a few hundred ms later, inside the WAV's leading
+    silence, so the received envelope may lead the WAV as well as lag it. The whole
+    utterance at one lag, or else its two halves, each at its own lag, the second no earlier
+    than the first: a capture that dropped a chunk in the middle shifts the second half only.
     """
+    # The capture may open after the file began playing: then less of its leading silence
+    # arrives, and the received envelope is given it back.
+    received = [0.0] * lead_silence(source) + received
     src, got = pooled(source), pooled(received)
     whole = max(best_correlation(pooled(source[i:]), got) for i in range(3))
     if whole > 0.7:
