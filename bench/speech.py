@@ -168,6 +168,12 @@ def main() -> None:
     parser.add_argument("--beam", type=int, default=None)
     parser.add_argument("--no-hints", action="store_true", help="no tool words for Whisper")
     parser.add_argument("--quick", action="store_true", help="one voice, no multilingual")
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=None,
+        help="shortest Whisper encoder window in seconds (0: always the padded 30 s)",
+    )
     args = parser.parse_args()
     if shutil.which("espeak-ng") is None:
         sys.exit("bench/speech.py needs the espeak-ng command")
@@ -178,9 +184,11 @@ def main() -> None:
         options["english"] = args.english
     if args.beam:
         options["beam_size"] = args.beam
+    if args.window is not None:
+        options["window_s"] = args.window or None
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     stt = WhisperSTT.load(multilingual=not args.quick, **options)  # type: ignore[arg-type]
-    print(f"stt: {stt.description}", flush=True)
+    print(f"stt: {stt.description}, window {getattr(stt, '_window_s', None) or 30} s", flush=True)
     hints = None if args.no_hints else stt_hints(SAMPLE_TOOLS)
 
     clips: list[tuple[str, str, str, np.ndarray]] = []  # (condition, language, text, audio)
@@ -234,6 +242,7 @@ def main() -> None:
     print("\nworst misses:")
     for rate, condition, text, heard in sorted(misses, reverse=True)[:15]:
         print(f"- {rate:.2f} [{condition}] {text!r} -> {heard!r}")
+    print(f"decoded again in the full window: {stt.full_window_retries} of {len(clips)}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -23,9 +23,9 @@ DEFAULT_PORT = 8787
 #: ``shared-prefix``: sessions of an agent version copy its evaluated prompt instead of
 #: evaluating it again; ``speculation``: transcribing and thinking start during the
 #: end-of-turn silence; ``first-clause``: the first clause of a reply is spoken as soon as
-#: it is complete. (Whisper still reads a padded 30 s window: read unpadded, its decoder
-#: repeats or drops digits, see docs/engines.md.)
-SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause")
+#: it is complete; ``short-window``: Whisper encodes a window sized to the utterance (at
+#: least 15 s) instead of its padded 30 s (docs/engines.md).
+SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause", "short-window")
 
 
 def default_data_dir() -> Path:

@@ -12,6 +12,10 @@ from typing import Literal
 
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
 
+#: Whisper's shortest encoder window: as accurate as its padded 30 s on the speech bench,
+#: in about 0.4x the time (docs/engines.md).
+DEFAULT_STT_WINDOW_S = 15.0
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -30,6 +34,8 @@ class EngineOptions:
     #: Whisper for English: ``tiny.en`` (fastest) or ``base`` (the multilingual base model,
     #: better on accents, noise and synthetic voices, about twice the time).
     stt_model: Literal["tiny.en", "base"] = "tiny.en"
+    #: Whisper's shortest encoder window in seconds (None: always its padded 30 s).
+    stt_window_s: float | None = DEFAULT_STT_WINDOW_S
     piper: bool = True
     llm_threads: int = 2
     llm_context: int = 8192

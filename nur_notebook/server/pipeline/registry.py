@@ -87,7 +87,11 @@ def load_engines(
     report("stt")
     from nur_notebook.server.pipeline.stt import WhisperSTT
 
-    stt = WhisperSTT.load(multilingual=options.multilingual_stt, english=options.stt_model)
+    stt = WhisperSTT.load(
+        multilingual=options.multilingual_stt,
+        english=options.stt_model,
+        window_s=options.stt_window_s,
+    )
 
     report("brain")
     brain: Brain

@@ -7,11 +7,13 @@ languages); it loads on the first non-English utterance unless asked for up fron
 so an English-only server does not hold its ~150 MB. Measured on eSpeak NG speech:
 tiny.en WER about 0.04-0.3, base WER about 0.25-0.4 for es/fr/de (bench/engines.py).
 
-The session runtime has already cut the utterance, so Whisper's own VAD
-is off; greedy decoding (beam size 1) keeps the fixed cost low. Every utterance is
-encoded in Whisper's padded 30 s window: CTranslate2's encoder does take a window cut
-to the utterance (5-20x faster), but measured on eSpeak NG speech the decoder then
-often never ends (repeating the sentence) or drops digits (docs/engines.md).
+The session runtime has already cut the utterance, so Whisper's own VAD is off; greedy
+decoding (beam size 1) keeps the fixed cost low. An utterance is encoded in a window of
+at least 15 s and three times its length (:mod:`whisper_window`) rather than Whisper's
+padded 30 s: as accurate on the speech bench, in about 0.4x the time. Cut to the
+utterance itself, the decoder often never ends (repeating the sentence); what loops in
+the short window is decoded again in the full one.
+
 ``hints`` (say, from :func:`stt_hints` over the agent's tools) prime the decoder with
 the words the agent expects, for English only: tool words are English words, and as a
 prompt they turn the multilingual model's Spanish, French or German into English (WER
@@ -32,14 +34,20 @@ from typing import Any
 
 import numpy as np
 
-from nur_notebook.server.pipeline import weights
+from nur_notebook.server.pipeline import weights, whisper_window
 from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, STT, Float32Audio, ToolSpec
+from nur_notebook.server.pipeline.options import DEFAULT_STT_WINDOW_S
 from nur_notebook.server.pipeline.text import normalize_transcript
 
 # Segments Whisper itself thinks are not speech (it tends to say "you" over noise).
 _NO_SPEECH_PROB = 0.6
 _LOW_LOGPROB = -1.0
 _MULTILINGUAL = ("es", "fr", "de")
+#: How many times the speech's length an encoder window holds (at least
+#: ``DEFAULT_STT_WINDOW_S``, at most 30 s).
+_ROOM_FOR_SPEECH = 3.0
+#: Longer utterances go through faster-whisper's own 30 s segments.
+_LONGEST_WINDOWED_S = 29.0
 
 
 def stt_hints(tools: list[ToolSpec]) -> str:
@@ -79,12 +87,16 @@ class WhisperSTT(STT):
         load_multilingual: Callable[[], Any] | None = None,
         beam_size: int = 1,
         english_name: str = "tiny.en",
+        window_s: float | None = DEFAULT_STT_WINDOW_S,
     ) -> None:
         self._english_name = english_name
         self._english = english
         self._multilingual = multilingual
         self._load_multilingual = load_multilingual
         self._beam_size = beam_size
+        self._window_s = window_s
+        #: Utterances whose short window looped and were decoded again in the full one.
+        self.full_window_retries = 0
         # CTranslate2 models are thread-safe for reads, but two concurrent decodes on a
         # 2-core machine only slow each other down; one at a time per model.
         self._english_lock = threading.Lock()
@@ -99,10 +111,12 @@ class WhisperSTT(STT):
         beam_size: int = 1,
         warm_up: bool = True,
         english: str = "tiny.en",
+        window_s: float | None = DEFAULT_STT_WINDOW_S,
     ) -> WhisperSTT:
         """Load the English model (``tiny.en``, or ``base``: the multilingual model for
         English too); the multilingual model now (True), never (False) or on first use
-        (None)."""
+        (None). ``window_s``: the shortest encoder window (None: always Whisper's padded
+        30 s)."""
 
         def load_other() -> Any:
             return _load_model(weights.whisper_base_dir(), cpu_threads=cpu_threads)
@@ -119,10 +133,22 @@ class WhisperSTT(STT):
             load_multilingual=lazy,
             beam_size=beam_size,
             english_name=english,
+            window_s=window_s,
         )
         if warm_up:
             stt.warm_up()
         return stt
+
+    def with_window(self, window_s: float | None) -> WhisperSTT:
+        """The same loaded models with another shortest encoder window (None: 30 s)."""
+        return WhisperSTT(
+            self._english,
+            multilingual=self._multilingual,
+            load_multilingual=self._load_multilingual,
+            beam_size=self._beam_size,
+            english_name=self._english_name,
+            window_s=window_s,
+        )
 
     @property
     def description(self) -> str:
@@ -159,7 +185,11 @@ class WhisperSTT(STT):
         else:
             model, lock = self._other_model(), self._other_lock
         audio = np.ascontiguousarray(audio, dtype=np.float32)
+        prompt = (hints or None) if language == "en" else None
+        seconds = audio.size / INPUT_SAMPLE_RATE
         with lock:
+            if self._window_s is not None and seconds < _LONGEST_WINDOWED_S:
+                return self._transcribe_windowed(model, audio, language=language, prompt=prompt)
             segments, _info = model.transcribe(
                 audio,
                 language=language,
@@ -168,13 +198,49 @@ class WhisperSTT(STT):
                 condition_on_previous_text=False,
                 without_timestamps=True,
                 temperature=0.0,
-                initial_prompt=(hints or None) if language == "en" else None,
+                initial_prompt=prompt,
             )
             text = " ".join(
                 segment.text
                 for segment in segments
-                if not (
-                    segment.no_speech_prob > _NO_SPEECH_PROB and segment.avg_logprob < _LOW_LOGPROB
-                )
+                if not _not_speech(segment.no_speech_prob, segment.avg_logprob)
             )
         return normalize_transcript(text)
+
+    def _transcribe_windowed(
+        self, model: Any, audio: Float32Audio, *, language: str, prompt: str | None
+    ) -> str:
+        """The utterance in a window sized to it; decoded again in the full 30 s window
+        when the short one loops (see :mod:`whisper_window`)."""
+        assert self._window_s is not None
+        frames = whisper_window.window_frames(
+            audio.size / INPUT_SAMPLE_RATE, min_window_s=self._window_s, room=_ROOM_FOR_SPEECH
+        )
+
+        def decode(frames: int) -> whisper_window.Decoded:
+            return whisper_window.decode(
+                model,
+                audio,
+                language=language,
+                frames=frames,
+                beam_size=self._beam_size,
+                prompt_text=prompt,
+            )
+
+        decoded = decode(frames)
+        if frames < whisper_window.FULL_WINDOW and (
+            decoded.hit_cap or whisper_window.repeats_itself(decoded.text)
+        ):
+            self.full_window_retries += 1
+            decoded = decode(whisper_window.FULL_WINDOW)
+        if _not_speech(decoded.no_speech_prob, decoded.avg_logprob):
+            return ""
+        text = normalize_transcript(decoded.text)
+        # Over silence the decoder may still write a lone "." (faster-whisper's 30 s
+        # window drops it by its no-speech test; a shorter window can score it higher).
+        return text if any(c.isalnum() for c in text) else ""
+
+
+def _not_speech(no_speech_prob: float, avg_logprob: float) -> bool:
+    """What Whisper itself thinks is not speech (it tends to say "you" over noise)."""
+    return no_speech_prob > _NO_SPEECH_PROB and avg_logprob < _LOW_LOGPROB

@@ -39,6 +39,8 @@ def engine_loader(config: ServerConfig) -> Loader | None:
     options = config.engine_options
     if not config.feature("shared-prefix"):
         options = replace(options, llm_prefix_cells=0)
+    if not config.feature("short-window"):
+        options = replace(options, stt_window_s=None)
 
     def load(progress: Callable[[str], None]) -> Engines:
         return load_engines(options, progress=progress)

@@ -58,3 +58,53 @@ def test_multilingual_model_understands_other_languages(whisper: Any, speak: Spe
     # wrong model, a wrong language or English-only decoding.
     assert sum(rates) / len(rates) <= 0.6, rates
     assert min(rates) == 0.0, rates
+
+
+NUMBERS = [
+    ("What is the balance of account four four seven?", "447"),
+    ("Where is my order four four seven?", "447"),
+    ("My order number is five five eight one zero.", "55810"),
+]
+HINTS = "Balance of a bank account, account number, Where an order is, order id."
+
+
+def test_numbers_come_through_the_short_window(whisper: Any, speak: Speak) -> None:
+    """The default window (15 s, not Whisper's padded 30 s) with the agent's words as hints,
+    as a session transcribes: the numbers a tool needs come through."""
+    for text, number in NUMBERS:
+        heard = whisper.transcribe(speak(text), language="en", hints=HINTS)
+        assert number in heard.replace(" ", ""), (text, heard)
+
+
+def test_the_short_window_hears_about_as_well_as_the_full_one(whisper: Any, speak: Speak) -> None:
+    full = whisper.with_window(None)
+    texts = [text for text, _ in NUMBERS] + [
+        "Please book a table for four people on Friday at eight.",
+        "I would like to return the blue jacket I bought last week.",
+    ]
+    short_rates, full_rates = [], []
+    for text in texts:
+        audio = speak(text)
+        short_rates.append(word_error_rate(text, whisper.transcribe(audio, language="en")))
+        full_rates.append(word_error_rate(text, full.transcribe(audio, language="en")))
+    # One word in about fifty either way is what a run-to-run change reads as.
+    assert sum(short_rates) / len(texts) <= sum(full_rates) / len(texts) + 0.05, (
+        short_rates,
+        full_rates,
+    )
+
+
+def test_a_looping_transcript_is_told_from_a_sentence() -> None:
+    from nur_notebook.server.pipeline.whisper_window import repeats_itself
+
+    looped = "Turn off the lights in the kitchen, please. " * 8
+    assert repeats_itself(looped)
+    assert repeats_itself("$ " * 40 + "for my savings account.")
+    assert repeats_itself("Thank you very much, and I will for today. " * 2)
+    for sentence in [
+        "My name is Sarah Johnson and my phone number is 5552819.",
+        "I would like to return the blue jacket I bought last week.",
+        "Where is my order 12345? It was due on Monday and it still has not arrived here.",
+        "Thank you. Thank you.",
+    ]:
+        assert not repeats_itself(sentence), sentence
