@@ -13,7 +13,8 @@ apart (cold caches); p50/p90 are over the rest.
 
 ``--compare``: the same turns on two servers, one after the other: every latency
 feature off (``serve --off ...``), then all on. Each runs, with an agent of three tools:
-typed turns, then the same sentences spoken in the same session; the first typed replies
+a first typed turn, then each further sentence typed and spoken in the same session (in
+turn typed first and spoken first, so both meet the same history); the first typed replies
 of three new sessions of that agent and of three brand-new agent versions, each set
 against the warm replies to the same sentences. Prints each
 stage off and on with the ratio, and the goals: new session / warm typed turn <= 1.2x,
@@ -187,14 +188,19 @@ async def one_config(server: Server, turns: int, workdir: Path) -> dict[str, flo
     agent = server.new_agent(PROMPT, TOOLS)
     figures: dict[str, float] = {}
     async with BenchSession(server, server.new_session(agent)) as session:
-        typed = []
-        for text in sentences:
-            typed.append(await session.typed(text))
-            show(f"typed turn {len(typed)}", typed[-1])
+        typed = [await session.typed(sentences[0])]
+        show("typed turn 1", typed[0])
         spoken = []
-        for pcm in audio:
-            spoken.append(await session.spoken(pcm))
-            show(f"spoken turn {len(spoken) + 1}", spoken[-1])
+        # A turn's cost grows with the history before it: each sentence is typed and
+        # spoken one after the other, typed first and spoken first in turn.
+        for n, (text, pcm) in enumerate(zip(sentences[1:], audio, strict=True)):
+            for kind in ("typed", "spoken") if n % 2 == 0 else ("spoken", "typed"):
+                if kind == "typed":
+                    typed.append(await session.typed(text))
+                    show(f"typed turn {n + 2}", typed[-1])
+                else:
+                    spoken.append(await session.spoken(pcm))
+                    show(f"spoken turn {n + 2}", spoken[-1])
     figures["first reply, first session"] = typed[0].client_ms
     figures["typed (warm)"] = p50(typed[1:])
     figures["spoken v2v (client)"] = p50(spoken)
