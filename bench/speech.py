@@ -188,7 +188,7 @@ def main() -> None:
         options["window_s"] = args.window or None
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     stt = WhisperSTT.load(multilingual=not args.quick, **options)  # type: ignore[arg-type]
-    print(f"stt: {stt.description}, window {getattr(stt, '_window_s', None) or 30} s", flush=True)
+    print(f"stt: {stt.description}, window {stt.window_s or 30} s", flush=True)
     hints = None if args.no_hints else stt_hints(SAMPLE_TOOLS)
 
     clips: list[tuple[str, str, str, np.ndarray]] = []  # (condition, language, text, audio)

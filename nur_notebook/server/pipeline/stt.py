@@ -151,6 +151,11 @@ class WhisperSTT(STT):
         )
 
     @property
+    def window_s(self) -> float | None:
+        """The shortest encoder window in seconds (None: always Whisper's padded 30 s)."""
+        return self._window_s
+
+    @property
     def description(self) -> str:
         """Model names, for status endpoints."""
         ready = self._multilingual is not None or self._load_multilingual is not None
@@ -189,7 +194,12 @@ class WhisperSTT(STT):
         seconds = audio.size / INPUT_SAMPLE_RATE
         with lock:
             if self._window_s is not None and seconds < _LONGEST_WINDOWED_S:
-                return self._transcribe_windowed(model, audio, language=language, prompt=prompt)
+                frames = whisper_window.window_frames(
+                    seconds, min_window_s=self._window_s, room=_ROOM_FOR_SPEECH
+                )
+                return self._transcribe_windowed(
+                    model, audio, frames=frames, language=language, prompt=prompt
+                )
             segments, _info = model.transcribe(
                 audio,
                 language=language,
@@ -208,14 +218,10 @@ class WhisperSTT(STT):
         return normalize_transcript(text)
 
     def _transcribe_windowed(
-        self, model: Any, audio: Float32Audio, *, language: str, prompt: str | None
+        self, model: Any, audio: Float32Audio, *, frames: int, language: str, prompt: str | None
     ) -> str:
-        """The utterance in a window sized to it; decoded again in the full 30 s window
+        """The utterance in a window of ``frames``; decoded again in the full 30 s window
         when the short one loops (see :mod:`whisper_window`)."""
-        assert self._window_s is not None
-        frames = whisper_window.window_frames(
-            audio.size / INPUT_SAMPLE_RATE, min_window_s=self._window_s, room=_ROOM_FOR_SPEECH
-        )
 
         def decode(frames: int) -> whisper_window.Decoded:
             return whisper_window.decode(
