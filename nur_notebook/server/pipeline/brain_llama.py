@@ -39,7 +39,7 @@ from nur_notebook.server.pipeline.base import (
     ToolSpec,
 )
 from nur_notebook.server.pipeline.dates import with_said_dates
-from nur_notebook.server.pipeline.decision import decision_schema, stream_decision
+from nur_notebook.server.pipeline.decision import decision_schema, envelope_jump, stream_decision
 from nur_notebook.server.pipeline.grounding import repeats_a_call, without_unsaid_options
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
@@ -69,6 +69,7 @@ class LlamaBrain(Brain):
         model_name: str,
         max_tokens: int = MAX_REPLY_TOKENS,
         reply_format: ReplyFormat = "json",
+        jump: bool = True,
     ) -> None:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -88,6 +89,9 @@ class LlamaBrain(Brain):
         self._max_tokens = max_tokens
         self.model_name = model_name
         self.reply_format = reply_format
+        #: The envelope's fixed parts are evaluated with the token before them, not one
+        #: decode step a token (``decision.envelope_jump``; the ``jump-forward`` feature).
+        self.jump = jump
 
     @classmethod
     def load(
@@ -99,6 +103,7 @@ class LlamaBrain(Brain):
         slots: int = 4,
         prefix_cells: int = DEFAULT_PREFIX_CELLS,
         reply_format: ReplyFormat = "json",
+        jump: bool = True,
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once.
 
@@ -112,7 +117,7 @@ class LlamaBrain(Brain):
         engine = BatchEngine.load(
             str(path), slots=slots, n_ctx=n_ctx, n_threads=n_threads, prefix_cells=prefix_cells
         )
-        return cls(engine, model_name=path.name, reply_format=reply_format)
+        return cls(engine, model_name=path.name, reply_format=reply_format, jump=jump)
 
     @property
     def description(self) -> str:
@@ -199,6 +204,9 @@ class LlamaBrain(Brain):
             if native
             else self._grammar(callable_tools),
             max_tokens=self._max_tokens,
+            jump=(lambda reply: envelope_jump(reply, callable_tools))
+            if self.jump and not native
+            else None,
         )
         try:
             events = (

@@ -128,6 +128,57 @@ def normalize_arguments(arguments: dict[str, Any], tool: ToolSpec) -> dict[str, 
     return out
 
 
+def envelope_jump(reply: str, tools: list[ToolSpec]) -> str:
+    """The text a reply in the envelope writes next after ``reply`` (the reply so far)
+    whatever the model would choose, or "" where the model has a choice to make.
+
+    Every reply opens with ``{"``; after ``say`` or ``tool`` comes ``": "``, after the say
+    string's closing quote ``}``; after a tool name, or a start only one tool's name has,
+    the rest of the name, ``", "arguments": {`` and the name of the tool's first required
+    parameter (the grammar writes required ones first, in order). The batch engine
+    evaluates such text in one step with the token before it instead of one step a token
+    (``BatchEngine.generate(jump=...)``), so speech starts three decode steps sooner, a
+    call about ten, and a reply ends one sooner. The spaces are JSON's usual ones, the
+    ones the model writes.
+
+    >>> city = {"city": {"type": "string", "required": True}}
+    >>> envelope_jump("", [])
+    '{"'
+    >>> envelope_jump('{"say', [])
+    '": "'
+    >>> envelope_jump('{"tool": "get_weather', [ToolSpec("get_weather", "", city)])
+    '", "arguments": {"city": "'
+    >>> envelope_jump('{"say": "Hi', [])
+    ''
+    >>> envelope_jump('{"say": "Hi."', [])
+    '}'
+    """
+    if not reply:
+        return '{"'
+    if reply in ('{"say', '{"tool'):
+        return '": "'
+    say = '{"say": "'
+    if reply.startswith(say) and len(reply) > len(say) and reply.endswith('"'):
+        text = reply[len(say) : -1]
+        escapes = len(text) - len(text.rstrip("\\"))
+        return "}" if escapes % 2 == 0 else ""  # closed, unless the quote is escaped
+    head = '{"tool": "'
+    if not reply.startswith(head):
+        return ""
+    name = reply[len(head) :]
+    going_on = [t for t in tools if t.name.startswith(name)]
+    if not name or len(going_on) != 1:
+        return ""  # the model chooses (or what it wrote is no tool's name)
+    tool = going_on[0]
+    rest = tool.name[len(name) :]
+    required = [(key, spec) for key, spec in tool.parameters.items() if spec.get("required")]
+    if not required:
+        return rest + '", "arguments": {'
+    key, spec = required[0]
+    opening = '"' if spec.get("type", "string") == "string" else ""
+    return rest + '", "arguments": {' + json.dumps(key) + ": " + opening
+
+
 def stream_decision(pieces: Iterator[str], tools: list[ToolSpec]) -> Iterator[BrainEvent]:
     """Turn raw reply pieces into SayDelta events or one ToolCallDecision.
 

@@ -30,12 +30,13 @@ import ctypes
 import logging
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from nur_notebook.server.pipeline.llama_requests import (
     GrammarError,
     Request,
+    allows,
     make_sampler,
     pick_token,
 )
@@ -107,6 +108,7 @@ class BatchEngine:
         self._cond = threading.Condition()
         self._closed = False
         self._piece = ctypes.create_string_buffer(256)
+        self._jump_tokens: dict[str, list[int]] = {}  # a jump's text, tokenized
         #: Decode steps run and the tokens they carried (batching shows as tokens > steps).
         self.steps = 0
         self.step_tokens = 0
@@ -137,12 +139,16 @@ class BatchEngine:
         key: str | None = None,
         grammar: tuple[str, str] | None = None,
         max_tokens: int = 200,
+        jump: Callable[[str], str] | None = None,
     ) -> Generator[str, None, None]:
         """Stream the greedy continuation of ``prompt`` as text pieces.
 
         ``key`` names the conversation, so its next prompt reuses this one's KV cache;
-        ``grammar`` is ``(gbnf, root_rule)`` constraining every token. Closing the
-        generator early cancels the request at the next step.
+        ``grammar`` is ``(gbnf, root_rule)`` constraining every token. ``jump`` maps the
+        reply so far to text it writes next whatever the model would pick (a format's
+        fixed parts: ``decision.envelope_jump``): that text's tokens, as far as the
+        grammar allows them, are evaluated in one step with the token before them instead
+        of one step each. Closing the generator early cancels the request at the next step.
         """
         if not prompt:
             raise GenerationError("empty prompt")
@@ -157,6 +163,7 @@ class BatchEngine:
             sampler=self._sampler(grammar),
             max_tokens=max_tokens,
             constrained=grammar is not None,
+            jump=jump if grammar is not None else None,
         )
         with self._cond:
             if self._closed:
@@ -276,6 +283,8 @@ class BatchEngine:
             slot.busy = True
             request.slot = slot
             request.pending = request.prompt[keep:]
+            if request.max_tokens > 0:
+                request.pending += self._jump(request)  # the reply's fixed opening
             self._active.append(request)
         self._waiting = still
 
@@ -323,16 +332,19 @@ class BatchEngine:
     def _step(self) -> None:
         entries: list[tuple[Request, int]] = []  # (request, tokens added this step)
         n = 0
-        for request in self._active:  # one token for each reply being generated
-            if request.next_token is not None:
+        for request in self._active:  # the next token(s) of each reply being generated
+            if request.next_tokens:
                 slot = request.slot
                 assert slot is not None
-                request.logit_index = n
-                self._add(n, request.next_token, len(slot.tokens), slot.seq_id, logits=True)
-                slot.tokens.append(request.next_token)
-                request.next_token = None
-                entries.append((request, 1))
-                n += 1
+                tokens, request.next_tokens = request.next_tokens, []
+                for i, token in enumerate(tokens):
+                    last = i == len(tokens) - 1
+                    if last:
+                        request.logit_index = n
+                    self._add(n, token, len(slot.tokens), slot.seq_id, logits=last)
+                    slot.tokens.append(token)
+                    n += 1
+                entries.append((request, len(tokens)))
         for request in self._active:  # then prompt chunks, while the batch has room
             if not request.pending or n >= self.n_batch:
                 continue
@@ -385,15 +397,44 @@ class BatchEngine:
         if lib.llama_vocab_is_eog(self._vocab, token):
             self._finish(request, None)
             return
-        size = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
-        text = request.decoder.decode(self._piece.raw[: max(size, 0)])
-        if text:
-            request.out.put(text)
-        request.generated += 1
+        self._emit(request, token)
+        forced = self._jump(request)
+        request.generated += 1 + len(forced)
         if request.generated >= request.max_tokens:
             self._finish(request, None)
             return
-        request.next_token = token
+        request.next_tokens = [token, *forced]
+
+    def _emit(self, request: Request, token: int) -> None:
+        """Hand ``token``'s text to the request's reader."""
+        lib = self._lib
+        size = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
+        text = request.decoder.decode(self._piece.raw[: max(size, 0)])
+        if text:
+            request.text += text
+            request.out.put(text)
+
+    def _jump(self, request: Request) -> list[int]:
+        """The tokens of the text ``request.jump`` says comes next, accepted by its
+        sampler and handed to its reader, as far as its grammar allows them."""
+        if request.jump is None or request.sampler is None:
+            return []
+        text = request.jump(request.text)
+        if not text:
+            return []
+        tokens = self._jump_tokens.get(text)
+        if tokens is None:
+            tokens = self._model.tokenize(text.encode(), add_bos=False, special=False)
+            if len(self._jump_tokens) < 256:
+                self._jump_tokens[text] = tokens
+        taken: list[int] = []
+        for token in tokens:
+            if not allows(self._lib, request.sampler, token):
+                break
+            self._lib.llama_sampler_accept(request.sampler, token)
+            self._emit(request, token)
+            taken.append(token)
+        return taken
 
     def _undo(self, entries: list[tuple[Request, int]]) -> None:
         """Forget the tokens of a failed step: back where they came from, out of the cache."""
@@ -404,8 +445,8 @@ class BatchEngine:
             del slot.tokens[len(slot.tokens) - added :]
             self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, len(slot.tokens), -1)
             request.logit_index = None
-            if request.generated > 0:  # a reply token (replies never mix with prompt chunks)
-                request.next_token = tokens[0]
+            if request.generated > 0:  # reply tokens (replies never mix with prompt chunks)
+                request.next_tokens = tokens
             else:
                 request.pending = tokens + request.pending
 

@@ -12,6 +12,7 @@ import ctypes
 import math
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ class Request:
         max_tokens: int,
         constrained: bool = False,
         share: bool = False,
+        jump: Callable[[str], str] | None = None,
     ):
         self.prompt = prompt
         self.share = share  # a fixed prompt head other sessions start with too
@@ -46,7 +48,11 @@ class Request:
         self.cancelled = False
         self.slot: Slot | None = None
         self.pending: list[int] = []
-        self.next_token: int | None = None
+        #: The reply's tokens to evaluate next: the one just sampled, and any text the
+        #: grammar's path takes after it (``jump``) evaluated in the same step.
+        self.next_tokens: list[int] = []
+        self.jump = jump  # the reply so far -> text it writes next whatever is sampled
+        self.text = ""  # the reply so far
         self.logit_index: int | None = None
         self.generated = 0
         self.constrained = constrained  # the sampler's first stage is a grammar
@@ -72,6 +78,15 @@ def make_sampler(lib: Any, vocab: Any, grammar: tuple[str, str] | None) -> Any:
     return chain
 
 
+def allows(lib: Any, sampler: Any, token: int) -> bool:
+    """Whether the grammar (the first stage of ``sampler``) lets ``token`` come next: one
+    candidate checked, not the vocabulary."""
+    candidate = lib.llama_token_data(token, 0.0, 0.0)
+    array = lib.llama_token_data_array(ctypes.pointer(candidate), 1, -1, False)
+    lib.llama_sampler_apply(lib.llama_sampler_chain_get(sampler, 0), ctypes.byref(array))
+    return math.isfinite(candidate.logit)
+
+
 def pick_token(
     lib: Any, ctx: Any, sampler: Any, index: int, *, n_vocab: int, constrained: bool
 ) -> int:
@@ -83,12 +98,7 @@ def pick_token(
     """
     logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(ctx, index), (n_vocab,))
     token = int(logits.argmax())
-    if constrained:
-        candidate = lib.llama_token_data(token, float(logits[token]), 0.0)
-        array = lib.llama_token_data_array(ctypes.pointer(candidate), 1, -1, False)
-        constraint = lib.llama_sampler_chain_get(sampler, 0)
-        lib.llama_sampler_apply(constraint, ctypes.byref(array))
-        if not math.isfinite(candidate.logit):
-            return int(lib.llama_sampler_sample(sampler, ctx, index))
+    if constrained and not allows(lib, sampler, token):
+        return int(lib.llama_sampler_sample(sampler, ctx, index))
     lib.llama_sampler_accept(sampler, token)
     return token

@@ -41,3 +41,5 @@ class EngineOptions:
     llm_context: int = 8192
     llm_slots: int = 4
     llm_prefix_cells: int = DEFAULT_PREFIX_CELLS
+    #: Evaluate the reply envelope's fixed parts in one decode step with the token before.
+    llm_jump: bool = True

@@ -109,6 +109,7 @@ def load_engines(
             n_ctx=options.llm_context,
             slots=options.llm_slots,
             prefix_cells=options.llm_prefix_cells,
+            jump=options.llm_jump,
         )
 
     report("tts")

@@ -41,6 +41,8 @@ def engine_loader(config: ServerConfig) -> Loader | None:
         options = replace(options, llm_prefix_cells=0)
     if not config.feature("short-window"):
         options = replace(options, stt_window_s=None)
+    if not config.feature("jump-forward"):
+        options = replace(options, llm_jump=False)
 
     def load(progress: Callable[[str], None]) -> Engines:
         return load_engines(options, progress=progress)

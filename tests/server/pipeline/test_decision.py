@@ -14,6 +14,7 @@ from nur_notebook.server.pipeline.decision import (
     DecisionError,
     SayStream,
     decision_schema,
+    envelope_jump,
     parse_decision,
     stream_decision,
 )
@@ -126,3 +127,32 @@ def test_calls_get_spoken_codes_written_as_codes() -> None:
         '{"tool": "lookup_order", "arguments": {"order_id": "4, 4, 7"}}', [LOOKUP]
     )
     assert spelled == ToolCallDecision("lookup_order", {"order_id": "447"})
+
+
+def test_the_envelope_jump_takes_only_what_every_reply_writes() -> None:
+    code = {"type": "string", "required": True}
+    tools = [
+        ToolSpec("get", "", {}),
+        ToolSpec("get_weather", "", {"days": {"type": "integer"}, "city": code}),
+        ToolSpec("book", "", {"people": {"type": "integer", "required": True}, "day": code}),
+    ]
+    assert envelope_jump("", tools) == '{"'
+    assert envelope_jump('{"say', tools) == '": "'
+    assert envelope_jump('{"tool', tools) == '": "'
+    # The first required parameter's name (and a string's opening quote) come too.
+    assert envelope_jump('{"tool": "book', tools) == '", "arguments": {"people": '
+    assert envelope_jump('{"tool": "get_weather', tools) == '", "arguments": {"city": "'
+    # "get" may go on to "get_weather": the model chooses.
+    assert envelope_jump('{"tool": "get', tools) == ""
+    assert envelope_jump('{"tool": "get', tools[:1]) == '", "arguments": {'
+    assert envelope_jump('{"tool": "bo', tools) == 'ok", "arguments": {"people": '
+    assert envelope_jump('{"tool": "', tools) == ""
+    assert envelope_jump('{"tool": "ge', tools) == ""
+    assert envelope_jump('{"tool": "nope', tools) == ""
+    assert envelope_jump('{"s', tools) == ""
+    assert envelope_jump('{"say": "Hello', tools) == ""
+    assert envelope_jump('{"say": "Hello."', tools) == "}"
+    assert envelope_jump('{"say": "A \\"quote\\"', tools) == ""  # escaped: still open
+    assert envelope_jump('{"say": "A \\\\"', tools) == "}"  # an escaped backslash, then the end
+    assert envelope_jump('{"say": "', tools) == ""
+    assert envelope_jump('{"tool": "book", "arguments": {"people": 2', tools) == ""

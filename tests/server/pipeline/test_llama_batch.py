@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolSpec
-from nur_notebook.server.pipeline.decision import parse_decision
+from nur_notebook.server.pipeline.base import BrainRequest, Message, ToolCallDecision, ToolSpec
+from nur_notebook.server.pipeline.decision import envelope_jump, parse_decision
 from nur_notebook.server.pipeline.llama_batch import BatchEngine, GenerationError
 from nur_notebook.server.pipeline.llama_slots import common_prefix
 from nur_notebook.server.pipeline.prompts import chat_messages
@@ -285,3 +285,38 @@ def test_a_new_agent_version_evaluates_only_its_own_prompt(
         assert evaluated < len(heads[1]) / 4
     finally:
         engine.close()
+
+
+# --- the envelope's fixed parts in one step -----------------------------------------
+
+
+@engines
+def test_the_envelope_jump_gives_the_same_decisions_in_fewer_steps(llama_brain: Any) -> None:
+    engine: BatchEngine = llama_brain.engine
+    tools = TOOLS[:2]
+    grammar = llama_brain._grammar(tools)
+    for question in ("Where is my order 5581?", "Do you have a store in Berlin?"):
+        messages = chat_messages(BrainRequest(SHOP, tools, "en", [Message("user", question)]))
+        prompt = llama_brain.prompt_tokens(messages)
+        seen: dict[str, tuple[object, int, int]] = {}
+        for name, jump in (
+            ("plain", None),
+            ("jump", lambda reply: envelope_jump(reply, tools)),
+            ("refused", lambda reply: "" if reply else "["),  # the grammar wants an object
+        ):
+            key = f"jump-{name}"
+            done = engine.warm(prompt[:-1], key=key, share=False)
+            assert done is not None
+            assert done.wait(120)
+            steps = engine.steps
+            text = "".join(
+                engine.generate(prompt, key=key, grammar=grammar, max_tokens=60, jump=jump)
+            )
+            seen[name] = (parse_decision(text, tools), engine.steps - steps, len(text))
+        assert seen["jump"][0] == seen["plain"][0] == seen["refused"][0], seen
+        assert seen["refused"][1] == seen["plain"][1]
+        # {" before the first step, ": " after the key, } after a say; a call's
+        # ", "arguments": {"order_id": "
+        # too.
+        saved = 10 if isinstance(seen["plain"][0], ToolCallDecision) else 4
+        assert seen["jump"][1] <= seen["plain"][1] - saved, seen
