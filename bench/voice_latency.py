@@ -127,6 +127,8 @@ def show(label: str, turn: Turn) -> None:
     metrics = ", ".join(f"{k.removesuffix('_ms')}={v}" for k, v in turn.metrics.items())
     called = f"; called {', '.join(turn.tools)}" if turn.tools else ""
     print(f"  {label}: {turn.client_ms:7.0f} ms ({metrics}){called}", flush=True)
+    heard = f"heard {turn.heard!r}; " if turn.heard else ""
+    print(f"    {heard}said {turn.said!r}", flush=True)
 
 
 def table(title: str, sessions: list[list[Turn]]) -> dict[str, float]:

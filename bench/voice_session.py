@@ -46,6 +46,9 @@ class Turn:
     metrics: dict[str, Any]
     #: The tools the reply called (each call adds a round to the reply).
     tools: tuple[str, ...] = ()
+    #: What the server heard (spoken turns) and what the agent said.
+    heard: str = ""
+    said: str = ""
 
 
 def speech(text: str, workdir: Path) -> bytes:
@@ -181,6 +184,7 @@ class BenchSession:
         first_audio: float | None = None
         metrics: dict[str, Any] | None = None
         tools: list[str] = []
+        heard, said = "", []
         done = False
         while not (done and metrics is not None):
             if keep_alive:
@@ -198,6 +202,10 @@ class BenchSession:
                 metrics = {k: getattr(event, k) for k in METRIC_FIELDS}
             elif event.type == "response.done":
                 done = True
+            elif event.type == "transcript.user.final":
+                heard = event.text
+            elif event.type == "transcript.agent.final":
+                said.append(event.text)
             elif event.type == "tool.call":
                 tools.append(event.name)
                 result = ToolResult(call_id=event.call_id, output={"ok": True})
@@ -205,4 +213,10 @@ class BenchSession:
             elif event.type == "error":
                 print(f"  error from server: {event.code}: {event.message}", file=sys.stderr)
         latency = ((first_audio or since) - since) * 1000
-        return Turn(client_ms=latency, metrics=metrics or {}, tools=tuple(tools))
+        return Turn(
+            client_ms=latency,
+            metrics=metrics or {},
+            tools=tuple(tools),
+            heard=heard,
+            said=" ".join(said),
+        )
