@@ -25,8 +25,17 @@ DEFAULT_PORT = 8787
 #: end-of-turn silence; ``first-clause``: the first clause of a reply is spoken as soon as
 #: it is complete; ``short-window``: Whisper encodes a window sized to the utterance (at
 #: least 15 s) instead of its padded 30 s (docs/engines.md); ``jump-forward``: the reply
-#: envelope's fixed parts (``{"say": "``) are evaluated in one step, not a step a token.
-SPEED_FEATURES = ("shared-prefix", "speculation", "first-clause", "short-window", "jump-forward")
+#: envelope's fixed parts (``{"say": "``) are evaluated in one step, not a step a token;
+#: ``next-turn``: once a reply is generated, the next turn's opening (up to the user's words)
+#: is evaluated while the user listens.
+SPEED_FEATURES = (
+    "shared-prefix",
+    "speculation",
+    "first-clause",
+    "short-window",
+    "jump-forward",
+    "next-turn",
+)
 
 
 def default_data_dir() -> Path:

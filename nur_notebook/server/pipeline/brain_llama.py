@@ -35,6 +35,7 @@ from nur_notebook.server.pipeline.base import (
     Brain,
     BrainEvent,
     BrainRequest,
+    Message,
     ToolCallDecision,
     ToolSpec,
 )
@@ -42,7 +43,7 @@ from nur_notebook.server.pipeline.dates import with_said_dates
 from nur_notebook.server.pipeline.decision import decision_schema, envelope_jump, stream_decision
 from nur_notebook.server.pipeline.grounding import repeats_a_call, without_unsaid_options
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
-from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS
+from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS, common_prefix
 from nur_notebook.server.pipeline.prompts import chat_messages, native_chat
 from nur_notebook.server.pipeline.tool_calls import (
     REPLY_ROOT,
@@ -70,6 +71,7 @@ class LlamaBrain(Brain):
         max_tokens: int = MAX_REPLY_TOKENS,
         reply_format: ReplyFormat = "json",
         jump: bool = True,
+        warm_next_turn: bool = True,
     ) -> None:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -92,6 +94,9 @@ class LlamaBrain(Brain):
         #: The envelope's fixed parts are evaluated with the token before them, not one
         #: decode step a token (``decision.envelope_jump``; the ``jump-forward`` feature).
         self.jump = jump
+        #: Once a reply is spoken, the next turn's opening (up to the user's words) is
+        #: evaluated while the user listens (the ``next-turn`` feature).
+        self.warm_next_turn = warm_next_turn
 
     @classmethod
     def load(
@@ -104,6 +109,7 @@ class LlamaBrain(Brain):
         prefix_cells: int = DEFAULT_PREFIX_CELLS,
         reply_format: ReplyFormat = "json",
         jump: bool = True,
+        warm_next_turn: bool = True,
     ) -> LlamaBrain:
         """Load the packaged GGUF (verified by SHA-256) once.
 
@@ -117,7 +123,13 @@ class LlamaBrain(Brain):
         engine = BatchEngine.load(
             str(path), slots=slots, n_ctx=n_ctx, n_threads=n_threads, prefix_cells=prefix_cells
         )
-        return cls(engine, model_name=path.name, reply_format=reply_format, jump=jump)
+        return cls(
+            engine,
+            model_name=path.name,
+            reply_format=reply_format,
+            jump=jump,
+            warm_next_turn=warm_next_turn,
+        )
 
     @property
     def description(self) -> str:
@@ -214,18 +226,38 @@ class LlamaBrain(Brain):
                 if native
                 else stream_decision(pieces, callable_tools)
             )
+            said: list[str] = []
             for event in events:
                 if isinstance(event, ToolCallDecision):
                     event = without_unsaid_options(event, tools=tools, history=history)
                     event = with_said_dates(event, history=history)
                     if repeats_a_call(event, history):
                         break  # answered already: say what the result means instead
+                else:
+                    said.append(event.text)
                 yield event
             else:
+                if said and self.warm_next_turn:
+                    self._warm_next_turn(request, "".join(said))
                 return
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here
         yield from self.respond(replace(request, allow_tools=False))
+
+    def _warm_next_turn(self, request: BrainRequest, said: str) -> None:
+        """Evaluate the conversation up to where the user's next message begins, now that
+        the reply is known, so the next turn evaluates only the user's words."""
+        if request.session is None:
+            return
+        history = [*request.history, Message("agent", said)]
+        ahead = [
+            self.prompt_tokens(
+                self._chat(replace(request, history=[*history, Message("user", word)])),
+                reply=False,
+            )
+            for word in ("Yes", "No")
+        ]
+        self._engine.warm(ahead[0][: common_prefix(*ahead)], key=request.session, share=False)
 
 
 def _token_text(model: Any, token: int) -> str:

@@ -5,19 +5,18 @@ llama.cpp sequences; each remembers the tokens it holds in the KV cache and the 
 (``key``) that last used it. A request from that session evaluates only its prompt after
 the longest common prefix, so the system prompt and earlier turns are not evaluated again,
 and sessions that take turns no longer evict each other's prefix. Every active request
-advances one token per ``llama_decode``, all together: on a CPU a decode step is bound by
-reading the weights, so four replies cost little more than one. New prompts are
-evaluated in chunks of ``prefill_chunk`` tokens inside the same steps, so a long prompt
-delays the other replies' next token by one chunk, not by the whole prompt.
+advances one token per ``llama_decode``, all together: on two cores a step of four
+replies costs about twice a step of one, not four times (docs/engines.md). New prompts
+are evaluated in chunks of ``prefill_chunk`` tokens inside the same steps, so a long
+prompt delays the other replies' next token by one chunk, not by the whole prompt.
 
 A warm-up (:meth:`BatchEngine.warm`) names a fixed prompt head, an agent version's system
 prompt and tools: it is evaluated once into a shared prefix and copied into every new
 session that starts with it (``llama_slots.PrefixCache``: at most ``prefix_cells`` KV
 cells, 2048 by default, least recently used first out).
 
-A scheduler thread owns the context, the slots and the active requests; callers only
-add requests (under a lock, with the waiting list and the cancel flags) and read their
-queues, so :meth:`BatchEngine.generate` may be called from any number of threads.
+A scheduler thread owns the context, the slots and the active requests; callers only add
+requests (under a lock) and read their queues: any thread may call ``generate``.
 
     >>> engine = BatchEngine.load(path, slots=4, n_ctx=8192)        # doctest: +SKIP
     >>> for piece in engine.generate(tokens, key="sess_1", grammar=(gbnf, "root")):
@@ -26,7 +25,6 @@ queues, so :meth:`BatchEngine.generate` may be called from any number of threads
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
 import time
@@ -35,8 +33,8 @@ from typing import Any
 
 from nur_notebook.server.pipeline.llama_requests import (
     GrammarError,
+    Pieces,
     Request,
-    allows,
     make_sampler,
     pick_token,
 )
@@ -107,8 +105,7 @@ class BatchEngine:
         self._active: list[Request] = []
         self._cond = threading.Condition()
         self._closed = False
-        self._piece = ctypes.create_string_buffer(256)
-        self._jump_tokens: dict[str, list[int]] = {}  # a jump's text, tokenized
+        self._pieces = Pieces(llama_cpp, model)
         #: Decode steps run and the tokens they carried (batching shows as tokens > steps).
         self.steps = 0
         self.step_tokens = 0
@@ -145,10 +142,9 @@ class BatchEngine:
 
         ``key`` names the conversation, so its next prompt reuses this one's KV cache;
         ``grammar`` is ``(gbnf, root_rule)`` constraining every token. ``jump`` maps the
-        reply so far to text it writes next whatever the model would pick (a format's
-        fixed parts: ``decision.envelope_jump``): that text's tokens, as far as the
-        grammar allows them, are evaluated in one step with the token before them instead
-        of one step each. Closing the generator early cancels the request at the next step.
+        reply so far to the text it writes next whatever is picked (``envelope_jump``):
+        its tokens the grammar allows go into one step with the token before them.
+        Closing the generator early cancels the request at the next step.
         """
         if not prompt:
             raise GenerationError("empty prompt")
@@ -157,10 +153,14 @@ class BatchEngine:
                 f"the conversation is {len(prompt)} tokens; with a {max_tokens}-token reply "
                 f"it does not fit the model's {self.n_ctx}-token context"
             )
+        try:
+            sampler = make_sampler(self._lib, self._vocab, grammar)
+        except GrammarError as exc:
+            raise GenerationError(str(exc)) from exc
         request = Request(
             prompt,
             key=key,
-            sampler=self._sampler(grammar),
+            sampler=sampler,
             max_tokens=max_tokens,
             constrained=grammar is not None,
             jump=jump if grammar is not None else None,
@@ -217,12 +217,6 @@ class BatchEngine:
         self._lib.llama_free(self._ctx)
 
     # -- the scheduler thread ----------------------------------------------------------
-
-    def _sampler(self, grammar: tuple[str, str] | None) -> Any:
-        try:
-            return make_sampler(self._lib, self._vocab, grammar)
-        except GrammarError as exc:
-            raise GenerationError(str(exc)) from exc
 
     def _run(self) -> None:
         while True:
@@ -284,7 +278,7 @@ class BatchEngine:
             request.slot = slot
             request.pending = request.prompt[keep:]
             if request.max_tokens > 0:
-                request.pending += self._jump(request)  # the reply's fixed opening
+                request.pending += self._pieces.jump(request)  # the reply's fixed opening
             self._active.append(request)
         self._waiting = still
 
@@ -334,31 +328,15 @@ class BatchEngine:
         n = 0
         for request in self._active:  # the next token(s) of each reply being generated
             if request.next_tokens:
-                slot = request.slot
-                assert slot is not None
                 tokens, request.next_tokens = request.next_tokens, []
-                for i, token in enumerate(tokens):
-                    last = i == len(tokens) - 1
-                    if last:
-                        request.logit_index = n
-                    self._add(n, token, len(slot.tokens), slot.seq_id, logits=last)
-                    slot.tokens.append(token)
-                    n += 1
+                n = self._put(request, tokens, n, logits=True)
                 entries.append((request, len(tokens)))
         for request in self._active:  # then prompt chunks, while the batch has room
             if not request.pending or n >= self.n_batch:
                 continue
-            slot = request.slot
-            assert slot is not None
             take = min(len(request.pending), self.prefill_chunk, self.n_batch - n)
             chunk, request.pending = request.pending[:take], request.pending[take:]
-            for i, token in enumerate(chunk):
-                last = not request.pending and i == take - 1 and request.max_tokens > 0
-                if last:
-                    request.logit_index = n
-                self._add(n, token, len(slot.tokens), slot.seq_id, logits=last)
-                slot.tokens.append(token)
-                n += 1
+            n = self._put(request, chunk, n, logits=not request.pending and request.max_tokens > 0)
             entries.append((request, take))
         if n == 0:
             return
@@ -373,6 +351,19 @@ class BatchEngine:
         for request, _ in entries:
             if request.logit_index is not None:
                 self._sample(request)
+
+    def _put(self, request: Request, tokens: list[int], n: int, *, logits: bool) -> int:
+        """Add ``tokens`` of ``request`` to the batch from row ``n`` (the last one's logits
+        wanted if ``logits``); the next free row."""
+        slot = request.slot
+        assert slot is not None
+        for i, token in enumerate(tokens):
+            last = logits and i == len(tokens) - 1
+            if last:
+                request.logit_index = n + i
+            self._add(n + i, token, len(slot.tokens), slot.seq_id, logits=last)
+            slot.tokens.append(token)
+        return n + len(tokens)
 
     def _add(self, i: int, token: int, pos: int, seq_id: int, *, logits: bool) -> None:
         batch = self._batch
@@ -397,44 +388,13 @@ class BatchEngine:
         if lib.llama_vocab_is_eog(self._vocab, token):
             self._finish(request, None)
             return
-        self._emit(request, token)
-        forced = self._jump(request)
+        self._pieces.emit(request, token)
+        forced = self._pieces.jump(request)
         request.generated += 1 + len(forced)
         if request.generated >= request.max_tokens:
             self._finish(request, None)
             return
         request.next_tokens = [token, *forced]
-
-    def _emit(self, request: Request, token: int) -> None:
-        """Hand ``token``'s text to the request's reader."""
-        lib = self._lib
-        size = lib.llama_token_to_piece(self._vocab, token, self._piece, len(self._piece), 0, False)
-        text = request.decoder.decode(self._piece.raw[: max(size, 0)])
-        if text:
-            request.text += text
-            request.out.put(text)
-
-    def _jump(self, request: Request) -> list[int]:
-        """The tokens of the text ``request.jump`` says comes next, accepted by its
-        sampler and handed to its reader, as far as its grammar allows them."""
-        if request.jump is None or request.sampler is None:
-            return []
-        text = request.jump(request.text)
-        if not text:
-            return []
-        tokens = self._jump_tokens.get(text)
-        if tokens is None:
-            tokens = self._model.tokenize(text.encode(), add_bos=False, special=False)
-            if len(self._jump_tokens) < 256:
-                self._jump_tokens[text] = tokens
-        taken: list[int] = []
-        for token in tokens:
-            if not allows(self._lib, request.sampler, token):
-                break
-            self._lib.llama_sampler_accept(request.sampler, token)
-            self._emit(request, token)
-            taken.append(token)
-        return taken
 
     def _undo(self, entries: list[tuple[Request, int]]) -> None:
         """Forget the tokens of a failed step: back where they came from, out of the cache."""

@@ -64,6 +64,48 @@ class Request:
         return self.max_tokens == 0 and not self.pending
 
 
+class Pieces:
+    """What a reply's reader gets: each token's text, and the text its format writes next
+    whatever the model would pick (``Request.jump``), as tokens its grammar allows."""
+
+    def __init__(self, lib: Any, model: Any) -> None:
+        self._lib = lib
+        self._model = model  # llama_cpp._internals.LlamaModel: its vocabulary, tokenizer
+        self._buffer = ctypes.create_string_buffer(256)
+        self._tokens: dict[str, list[int]] = {}  # a jump's text, tokenized
+
+    def emit(self, request: Request, token: int) -> None:
+        """Hand ``token``'s text to the request's reader."""
+        lib, buffer = self._lib, self._buffer
+        size = lib.llama_token_to_piece(self._model.vocab, token, buffer, len(buffer), 0, False)
+        text = request.decoder.decode(buffer.raw[: max(size, 0)])
+        if text:
+            request.text += text
+            request.out.put(text)
+
+    def jump(self, request: Request) -> list[int]:
+        """The tokens of the text ``request.jump`` says comes next, accepted by the
+        request's sampler and handed to its reader, as far as its grammar allows them."""
+        if request.jump is None or request.sampler is None:
+            return []
+        text = request.jump(request.text)
+        if not text:
+            return []
+        tokens = self._tokens.get(text)
+        if tokens is None:
+            tokens = self._model.tokenize(text.encode(), add_bos=False, special=False)
+            if len(self._tokens) < 256:
+                self._tokens[text] = tokens
+        taken: list[int] = []
+        for token in tokens:
+            if not allows(self._lib, request.sampler, token):
+                break
+            self._lib.llama_sampler_accept(request.sampler, token)
+            self.emit(request, token)
+            taken.append(token)
+        return taken
+
+
 def make_sampler(lib: Any, vocab: Any, grammar: tuple[str, str] | None) -> Any:
     """A greedy sampler chain; with ``grammar`` = ``(gbnf, root_rule)`` its first stage."""
     chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())

@@ -43,3 +43,5 @@ class EngineOptions:
     llm_prefix_cells: int = DEFAULT_PREFIX_CELLS
     #: Evaluate the reply envelope's fixed parts in one decode step with the token before.
     llm_jump: bool = True
+    #: Evaluate the next turn's opening (up to the user's words) as soon as a reply ends.
+    llm_warm_next_turn: bool = True

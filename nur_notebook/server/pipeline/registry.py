@@ -110,6 +110,7 @@ def load_engines(
             slots=options.llm_slots,
             prefix_cells=options.llm_prefix_cells,
             jump=options.llm_jump,
+            warm_next_turn=options.llm_warm_next_turn,
         )
 
     report("tts")

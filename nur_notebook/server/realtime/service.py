@@ -43,6 +43,8 @@ def engine_loader(config: ServerConfig) -> Loader | None:
         options = replace(options, stt_window_s=None)
     if not config.feature("jump-forward"):
         options = replace(options, llm_jump=False)
+    if not config.feature("next-turn"):
+        options = replace(options, llm_warm_next_turn=False)
 
     def load(progress: Callable[[str], None]) -> Engines:
         return load_engines(options, progress=progress)
