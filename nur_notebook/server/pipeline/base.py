@@ -138,6 +138,12 @@ class Brain(abc.ABC):
         """
         return None
 
+    def prepare_next_turn(self, session: str) -> None:
+        """The session's last reply is synthesized: get ready for its next turn (returns at
+        once). Engines that keep a prompt cache evaluate the conversation up to the
+        user's next words; by default there is nothing to do."""
+        return None
+
     @abc.abstractmethod
     def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
         """Stream the next move.

@@ -25,6 +25,7 @@ the tool for a spoken order question that the envelope gets right, so it stays o
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -94,9 +95,11 @@ class LlamaBrain(Brain):
         #: The envelope's fixed parts are evaluated with the token before them, not one
         #: decode step a token (``decision.envelope_jump``; the ``jump-forward`` feature).
         self.jump = jump
-        #: Once a reply is spoken, the next turn's opening (up to the user's words) is
+        #: Once a reply is synthesized, the next turn's opening (up to the user's words) is
         #: evaluated while the user listens (the ``next-turn`` feature).
         self.warm_next_turn = warm_next_turn
+        self._next_turns: dict[str, tuple[BrainRequest, str]] = {}  # session -> its last reply
+        self._lock = threading.Lock()
 
     @classmethod
     def load(
@@ -237,18 +240,28 @@ class LlamaBrain(Brain):
                     said.append(event.text)
                 yield event
             else:
-                if said and self.warm_next_turn:
-                    self._warm_next_turn(request, "".join(said))
+                if said and self.warm_next_turn and request.session is not None:
+                    with self._lock:  # kept until the reply is synthesized (prepare_next_turn)
+                        self._next_turns.pop(request.session, None)
+                        self._next_turns[request.session] = (request, "".join(said))
+                        while len(self._next_turns) > 64:
+                            self._next_turns.pop(next(iter(self._next_turns)))
                 return
         finally:
             pieces.close()  # a closed consumer (barge-in) stops the generation here
         yield from self.respond(replace(request, allow_tools=False))
 
-    def _warm_next_turn(self, request: BrainRequest, said: str) -> None:
+    def prepare_next_turn(self, session: str) -> None:
         """Evaluate the conversation up to where the user's next message begins, now that
-        the reply is known, so the next turn evaluates only the user's words."""
-        if request.session is None:
+        the session's last reply is known, so its next turn evaluates only the user's words.
+
+        The session calls this once the reply is synthesized: the step then no longer
+        competes with the speech synthesis of its first audio."""
+        with self._lock:
+            pending = self._next_turns.pop(session, None)
+        if pending is None:
             return
+        request, said = pending
         history = [*request.history, Message("agent", said)]
         ahead = [
             self.prompt_tokens(
@@ -257,7 +270,7 @@ class LlamaBrain(Brain):
             )
             for word in ("Yes", "No")
         ]
-        self._engine.warm(ahead[0][: common_prefix(*ahead)], key=request.session, share=False)
+        self._engine.warm(ahead[0][: common_prefix(*ahead)], key=session, share=False)
 
 
 def _token_text(model: Any, token: int) -> str:

@@ -287,6 +287,7 @@ class SessionRuntime:
                     feed=self.feed,
                     pool=self._pool,
                     lead_s=self.options.lead_s,
+                    on_synthesized=lambda: self._spawn(self._prepare_next_turn()),
                 )
                 speaker.task = self._spawn(speaker.run())
                 speaker.task.add_done_callback(lambda _: self._speakers.pop(rid, None))
@@ -312,6 +313,14 @@ class SessionRuntime:
             await self._blocking(prepare)
         except Exception:  # only a head start: the first turn works without it
             log.exception("preparing the brain for %s failed", self.info.session_id)
+
+    async def _prepare_next_turn(self) -> None:
+        """The reply is synthesized: let the brain read up to the user's next words."""
+        prepare = functools.partial(self._engines.brain.prepare_next_turn, self.info.session_id)
+        try:
+            await self._blocking(prepare)
+        except Exception:  # only a head start: the next turn works without it
+            log.exception("preparing the next turn of %s failed", self.info.session_id)
 
     async def _transcribe(self, job: int, audio: Float32Audio) -> None:
         started = time.monotonic()

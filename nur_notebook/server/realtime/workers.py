@@ -102,6 +102,7 @@ class Speaker:
         feed: Feed,
         pool: Executor | None,
         lead_s: float,
+        on_synthesized: Callable[[], object] | None = None,
     ) -> None:
         self.response_id = command.response_id
         self._generation = command.generation
@@ -112,6 +113,7 @@ class Speaker:
         self._feed = feed
         self._pool = pool
         self._clock = PlayoutClock(lead_s=lead_s)
+        self._on_synthesized = on_synthesized
         self._sentences: asyncio.Queue[str | None] = asyncio.Queue()
         self._released = asyncio.Event()
         if not command.hold:
@@ -191,4 +193,7 @@ class Speaker:
         except Exception as exc:  # the player reports it
             await audio.put(exc)
             return
+        if self._on_synthesized is not None:
+            await self._released.wait()  # a held reply may yet be dropped
+            self._on_synthesized()
         await audio.put(None)

@@ -363,6 +363,7 @@ def test_after_a_reply_the_next_turn_evaluates_only_the_users_words(
         for e in brain.respond(BrainRequest(SHOP, [], "en", history, session=key))
         if isinstance(e, SayDelta)
     )
+    brain.prepare_next_turn(key)  # the session calls it once the reply is synthesized
     held = _slot_settled(engine, key)
     question = "And what about express delivery to Munich?"
     history += [Message("agent", reply), Message("user", question)]
