@@ -197,12 +197,25 @@ class LlamaBrain(Brain):
         return build(request)
 
     def head_tokens(self, request: BrainRequest) -> list[int]:
-        """The fixed start of every prompt of an agent: its system message and tools (the
-        request's history is not read)."""
-        return self.prompt_tokens(self._chat(replace(request, history=[])), reply=False)
+        """The fixed start of every prompt of an agent: its system message and tools, up to
+        where the user's first words go (the request's history is not read)."""
+        return self.opening_tokens(replace(request, history=[]))
+
+    def opening_tokens(self, request: BrainRequest) -> list[int]:
+        """The prompt of the request's conversation up to where the user's next words go
+        (the user's turn opened: ``<|im_start|>user`` and its newline for Qwen)."""
+        ahead = [
+            self.prompt_tokens(
+                self._chat(replace(request, history=[*request.history, Message("user", word)])),
+                reply=False,
+            )
+            for word in ("Yes", "No")
+        ]
+        return ahead[0][: common_prefix(*ahead)]
 
     def prepare(self, request: BrainRequest) -> None:
-        """Evaluate the session's system message now, so its first reply starts sooner."""
+        """Evaluate the session's system message (to the user's first words) now, so its
+        first reply starts sooner."""
         if request.session is None:  # nothing to keep it for
             return
         self._engine.warm(self.head_tokens(request), key=request.session)
@@ -263,14 +276,8 @@ class LlamaBrain(Brain):
             return
         request, said = pending
         history = [*request.history, Message("agent", said)]
-        ahead = [
-            self.prompt_tokens(
-                self._chat(replace(request, history=[*history, Message("user", word)])),
-                reply=False,
-            )
-            for word in ("Yes", "No")
-        ]
-        self._engine.warm(ahead[0][: common_prefix(*ahead)], key=session, share=False)
+        ahead = self.opening_tokens(replace(request, history=history))
+        self._engine.warm(ahead, key=session, share=False)
 
 
 def _token_text(model: Any, token: int) -> str:

@@ -139,9 +139,11 @@ def test_warming_a_session_leaves_only_the_user_turn_for_its_first_reply(llama_b
     engine: BatchEngine = llama_brain.engine
     # The prompts below are in the JSON envelope: warm with a brain that writes it.
     llama_brain = LlamaBrain(engine, model_name=llama_brain.model_name, reply_format="json")
-    head = llama_brain.prompt_tokens(chat_messages(BrainRequest(SHOP, [], "en")), reply=False)
+    system = llama_brain.prompt_tokens(chat_messages(BrainRequest(SHOP, [], "en")), reply=False)
+    head = llama_brain.head_tokens(BrainRequest(SHOP, [], "en"))
     first = _prompt(llama_brain, QUESTIONS[2])
     assert first[: len(head)] == head  # the warmed head is exactly the start of the turn
+    assert len(head) > len(system)  # up to the user's words, their turn opened
     llama_brain.prepare(BrainRequest(SHOP, tools=[], language="en", session="warm"))
     deadline = time.monotonic() + 60
     while not any(s.key == "warm" and len(s.tokens) == len(head) for s in engine._slots):
