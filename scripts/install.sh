@@ -24,12 +24,15 @@ fi
 # llama-cpp-python has no wheel: build one once, fast (see DESIGN notes), into a wheelhouse.
 # The build targets this CPU (-march=native: AVX-512 and VNNI where there are, which evaluate
 # a prompt about 1.45x faster than the AVX2 build), so a wheel is kept per CPU feature set and
-# never reused on a CPU that lacks what it was built for.
+# never reused on a CPU that lacks what it was built for. AMX stays out: on a virtual
+# machine whose CPU lists amx_tile, ggml's AMX matrix code faulted at its first `ldtilecfg`
+# (a general protection fault that killed the server at its first reply).
 WHEELHOUSE=${NUR_WHEELHOUSE:-$HOME/.cache/nur-notebook/wheelhouse}
 cpu_key=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | sort | sha256sum | cut -c1-12 || true)
-CPU_WHEELS="$WHEELHOUSE/native-${cpu_key:-unknown}"
+CPU_WHEELS="$WHEELHOUSE/native-noamx-${cpu_key:-unknown}"
+NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
 llama_ok() {
-  # 0.3.36, and built for this CPU: every AVX-512 flag the CPU has, the build uses.
+  # 0.3.36, built for this CPU (every AVX-512 flag the CPU has, the build uses), no AMX.
   "$PYTHON" - <<'PY' 2>/dev/null
 import importlib.metadata as m, sys
 if m.version("llama-cpp-python") != "0.3.36":
@@ -37,6 +40,8 @@ if m.version("llama-cpp-python") != "0.3.36":
 import llama_cpp
 built = llama_cpp.llama_print_system_info().decode()
 cpu = open("/proc/cpuinfo").read()
+if "AMX_INT8 = 1" in built:
+    sys.exit(1)
 sys.exit(1 if " avx512f" in cpu and "AVX512 = 1" not in built else 0)
 PY
 }
@@ -47,7 +52,8 @@ if ! llama_ok; then
     echo 'set(LLAMA_BUILD_COMMON OFF)' > "$cmake_include"
     echo "building llama-cpp-python 0.3.36 for this CPU (about 3 minutes, once)" >&2
     # --no-cache-dir: pip's wheel cache ignores CMAKE_ARGS and could hand back another build.
-    CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
+    # GCC lets an explicit -mno-* win over what -march=native turns on, in either order.
+    CFLAGS="$NO_AMX" CXXFLAGS="$NO_AMX" CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
     CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAVA_BUILD=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$cmake_include" \
       "$PYTHON" -m pip wheel --no-cache-dir --no-deps -w "$CPU_WHEELS" llama-cpp-python==0.3.36
   fi
