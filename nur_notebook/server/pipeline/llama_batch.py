@@ -36,6 +36,7 @@ from nur_notebook.server.pipeline.llama_requests import (
     Pieces,
     Request,
     make_sampler,
+    model_params,
     pick_token,
 )
 from nur_notebook.server.pipeline.llama_slots import (
@@ -120,8 +121,7 @@ class BatchEngine:
         from llama_cpp._logger import set_verbose
 
         set_verbose(False)  # llama.cpp's own log: errors only
-        params = llama_cpp.llama_model_default_params()
-        model = LlamaModel(path_model=path, params=params, verbose=False)
+        model = LlamaModel(path_model=path, params=model_params(llama_cpp), verbose=False)
         return cls(model, **options)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import logging
 import math
 import queue
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from nur_notebook.server.pipeline.llama_slots import Slot
+
+log = logging.getLogger(__name__)
 
 
 class GrammarError(ValueError):
@@ -104,6 +107,21 @@ class Pieces:
             self.emit(request, token)
             taken.append(token)
         return taken
+
+
+def model_params(lib: Any) -> Any:
+    """llama.cpp's default model parameters, with its AMX code off in a build that has it.
+
+    On a virtual machine of this kind whose CPU lists AMX, ggml's AMX matrix code died at
+    its first ``ldtilecfg`` (a general protection fault: the whole server gone at the first
+    reply). ``scripts/install.sh`` builds without AMX; a build made otherwise still runs,
+    without the extra buffer types that would route work to AMX (docs/engines.md).
+    """
+    params = lib.llama_model_default_params()
+    if b"AMX_INT8 = 1" in lib.llama_print_system_info():
+        log.warning("llama.cpp was built with AMX: its AMX matrix code is turned off")
+        params.use_extra_bufts = False
+    return params
 
 
 def make_sampler(lib: Any, vocab: Any, grammar: tuple[str, str] | None) -> Any:
