@@ -107,9 +107,9 @@ class BatchEngine:
         self._cond = threading.Condition()
         self._closed = False
         self._pieces = Pieces(llama_cpp, model)
-        #: Decode steps run and the tokens they carried (batching shows as tokens > steps).
-        self.steps = 0
-        self.step_tokens = 0
+        #: Decode steps run, the tokens they carried (batching shows as tokens > steps),
+        #: and the reply tokens of all requests.
+        self.steps = self.step_tokens = self.generated = 0
         self._thread = threading.Thread(target=self._run, name="llama-batch", daemon=True)
         self._thread.start()
 
@@ -240,9 +240,9 @@ class BatchEngine:
     def _admit(self) -> None:
         """Give waiting requests a slot (under the lock); cancelled ones just end.
 
-        A request starts from its slot's cache or from the shared prefix that covers
-        more of its prompt (copied in); while that prefix is still being evaluated the
-        request waits for it rather than evaluate the same tokens again.
+        A request starts from its slot's cache, or from the shared prefix or other
+        session's cache that covers more of its prompt (copied in); while that prefix is
+        still being evaluated the request waits for it rather than evaluate it again.
         """
         still: list[Request] = []
         for request in self._waiting:
@@ -259,16 +259,17 @@ class BatchEngine:
             needs = 1 if request.max_tokens > 0 else 0
             usable = len(request.prompt) - needs
             keep = min(common_prefix(slot.tokens, request.prompt), usable)
-            prefix, shared = self.prefixes.match(request.prompt)
-            shared = min(shared, usable)
-            if prefix is not None and shared > keep and prefix.busy:
-                still.append(request)  # being evaluated: its copy comes in a step or two
+            others = [s for s in self._slots if s is not slot]
+            source, start = self.prefixes.match(request.prompt, sessions=others)
+            start = min(start, usable)
+            if source is not None and start > keep and source.target is not None:
+                still.append(request)  # a prefix being evaluated: its copy comes in a step
                 continue
-            if prefix is not None:
-                prefix.last_used = time.monotonic()  # in use: the last to be evicted
-            if prefix is not None and shared > keep:
-                self._copy(prefix, slot, shared)
-                keep = shared
+            if source is not None and source in self.prefixes.entries:
+                source.last_used = time.monotonic()  # in use: the last to be evicted
+            if source is not None and start > keep:
+                self._copy(source, slot, start)
+                keep = start
             elif not self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, keep, -1):
                 self._lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
                 keep = 0
@@ -292,10 +293,7 @@ class BatchEngine:
     def _build_prefix(self, prompt: list[int]) -> None:
         """Start evaluating ``prompt`` as a shared prefix, from the sequence (prefix or
         session) holding the longest start of it: only the rest is evaluated."""
-        base, shared = self.prefixes.match(prompt, ready_only=True)
-        for slot in self._slots:  # between steps every token a slot holds is evaluated
-            if (n := common_prefix(slot.tokens, prompt)) > shared:
-                base, shared = slot, n
+        base, shared = self.prefixes.match(prompt, ready_only=True, sessions=self._slots)
         protect = base is not None and base in self.prefixes.entries
         if protect and base is not None:
             base.busy = True  # what the new prefix starts from is evicted last
@@ -391,6 +389,7 @@ class BatchEngine:
         self._pieces.emit(request, token)
         forced = self._pieces.jump(request)
         request.generated += 1 + len(forced)
+        self.generated += 1 + len(forced)
         if request.generated >= request.max_tokens:
             self._finish(request, None)
             return

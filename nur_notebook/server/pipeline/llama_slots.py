@@ -7,7 +7,10 @@ A *prefix* is a fixed prompt head that many sessions start with (the instruction
 agent version's system prompt and tool block): it is evaluated once into a sequence of
 its own and copied into each new session's slot. With one unified KV cache llama.cpp's
 sequence copy only tags the cells with the new sequence: it costs no memory and no
-evaluation, so a new session of a known agent evaluates only its own turn.
+evaluation, so a new session of a known agent evaluates only its own turn. For the same
+reason a request may start from any other sequence sharing the start of its prompt (the
+instructions every agent with tools begins with, a keyless request asked twice):
+:func:`longest_start` finds it.
 
 Prefixes are bounded by :attr:`PrefixCache.budget_cells` KV cells (each prefix counts
 all its tokens) and a number of sequences: a new prefix evicts the least recently used
@@ -57,6 +60,17 @@ def common_prefix(a: list[int], b: list[int]) -> int:
     while i < n and a[i] == b[i]:
         i += 1
     return i
+
+
+def longest_start(prompt: list[int], sequences: Iterable[Slot]) -> tuple[Slot | None, int]:
+    """The sequence whose tokens share the longest start with ``prompt``, and its length
+    (None and 0 when none shares a token)."""
+    best: Slot | None = None
+    length = 0
+    for sequence in sequences:
+        if (n := common_prefix(sequence.tokens, prompt)) > length:
+            best, length = sequence, n
+    return best, length
 
 
 def choose_slot(slots: list[Slot], key: str | None) -> Slot | None:
@@ -111,11 +125,15 @@ class PrefixCache:
                 return entry
         return None
 
-    def match(self, prompt: list[int], *, ready_only: bool = False) -> tuple[Slot | None, int]:
-        """The prefix sharing the longest start with ``prompt``, and that length.
+    def match(
+        self, prompt: list[int], *, ready_only: bool = False, sessions: Iterable[Slot] = ()
+    ) -> tuple[Slot | None, int]:
+        """The prefix or session sequence sharing the longest start with ``prompt``, and
+        that length.
 
         A prefix still being evaluated matches by what it will hold (a request then
-        waits for it), unless ``ready_only``.
+        waits for it), unless ``ready_only``. ``sessions`` match by the tokens they hold
+        (between engine steps all evaluated), only while sharing is on.
         """
         best: Slot | None = None
         length = 0
@@ -125,6 +143,10 @@ class PrefixCache:
             n = common_prefix(entry.will_hold(), prompt)
             if n > length:
                 best, length = entry, n
+        if self.budget_cells > 0:
+            session, n = longest_start(prompt, sessions)
+            if n > length:
+                best, length = session, n
         if length < self.min_tokens:
             return None, 0
         return best, length

@@ -52,7 +52,7 @@ def test_concurrent_replies_decode_together(llama_brain: Any) -> None:
     engine: BatchEngine = llama_brain.engine
     prompts = [_prompt(llama_brain, q) for q in QUESTIONS]
     replies: dict[int, str] = {}
-    steps, tokens = engine.steps, engine.step_tokens
+    steps, generated = engine.steps, engine.generated
 
     def ask(i: int) -> None:
         replies[i] = _say(llama_brain, engine, prompts[i], key=f"batch-{i}")
@@ -63,10 +63,9 @@ def test_concurrent_replies_decode_together(llama_brain: Any) -> None:
     for thread in threads:
         thread.join()
     assert sorted(replies) == [0, 1, 2, 3]
-    evaluated = engine.step_tokens - tokens
     # Four replies of several tokens each, in fewer steps than tokens generated: the
     # replies shared decode steps instead of taking turns.
-    generated = evaluated - sum(len(p) for p in prompts)
+    generated = engine.generated - generated
     assert generated > 4 * 5
     assert engine.steps - steps < generated
 
@@ -89,8 +88,9 @@ def test_a_second_turn_evaluates_only_what_is_new(llama_brain: Any) -> None:
 @engines
 def test_more_sessions_than_slots_and_a_full_cache_still_answer(llama_brain: Any) -> None:
     # A small context of its own on the shared model: two slots, 256 cells, and prompts
-    # of ~125 tokens: a second conversation only fits once the idle first one is dropped.
-    engine = BatchEngine(llama_brain.engine.model, slots=2, n_ctx=256, n_batch=128)
+    # of ~125 tokens: a second conversation only fits once the idle first one is dropped
+    # (no sharing: sessions copying each other's first tokens would share their cells).
+    engine = BatchEngine(llama_brain.engine.model, slots=2, n_ctx=256, n_batch=128, prefix_cells=0)
     more = " I ask because my family and I plan a visit next week to buy shoes for all of us."
     try:
         for i, question in enumerate(QUESTIONS[:3]):  # three sessions, two slots
@@ -271,6 +271,42 @@ def test_a_reply_is_the_same_with_and_without_a_shared_prefix(llama_brain: Any) 
     finally:
         shared.close()
         alone.close()
+
+
+def _evaluated_for(engine: BatchEngine, prompt: list[int], key: str | None) -> tuple[int, str]:
+    """Generate a short reply to ``prompt``; (prompt tokens evaluated for it, the reply)."""
+    steps, generated = engine.step_tokens, engine.generated
+    text = "".join(engine.generate(prompt, key=key, max_tokens=8))
+    # Each reply token goes into the next step, but the eighth (the last) never does.
+    n = engine.generated - generated
+    return engine.step_tokens - steps - (n - 1 if n == 8 else n), text
+
+
+@engines
+def test_a_request_starts_from_another_sessions_cache(llama_brain: Any) -> None:
+    engine = BatchEngine(llama_brain.engine.model, slots=3, n_ctx=2048, n_batch=128)
+    tools = [TOOLS[0]]
+
+    def prompt(question: str, system_prompt: str = SHOP) -> list[int]:
+        request = BrainRequest(system_prompt, tools, "en", [Message("user", question)])
+        tokens: list[int] = llama_brain.prompt_tokens(chat_messages(request))
+        return tokens
+
+    first, again = prompt(QUESTIONS[0]), prompt(QUESTIONS[1])
+    pirate = prompt(QUESTIONS[1], "You are a pirate. Speak like one.")
+    try:
+        assert _evaluated_for(engine, first, "a")[0] == len(first)  # nothing to start from
+        # A new session of the same agent evaluates only what follows the start that
+        # session "a" holds, and a request of no session only the last token (for its
+        # logits): both from the other sessions' cells, with the same reply.
+        evaluated, reply = _evaluated_for(engine, again, "b")
+        assert evaluated == len(again) - common_prefix(first, again)
+        assert _evaluated_for(engine, again, None) == (1, reply)
+        # Another agent with tools: the instructions and tool block come from those cells.
+        evaluated = _evaluated_for(engine, pirate, "c")[0]
+        assert evaluated == len(pirate) - common_prefix(first, pirate) < len(pirate) / 2
+    finally:
+        engine.close()
 
 
 @engines

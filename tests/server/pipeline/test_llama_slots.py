@@ -111,3 +111,14 @@ def test_a_zero_budget_turns_sharing_off() -> None:
     cache = PrefixCache([], budget_cells=0)
     assert not cache.enabled
     assert cache.add([1, 2], now=1) is None
+
+
+def test_a_session_holding_more_of_the_prompt_matches_before_a_prefix() -> None:
+    cache = _cache()
+    prefix = _built(cache, [1, 2, 3], now=1.0)
+    sessions = [Slot(0, [1, 2, 3, 4, 5], key="a"), Slot(1, [1, 9], key="b")]
+    assert cache.match([1, 2, 3, 4, 7], sessions=sessions) == (sessions[0], 4)
+    assert cache.match([1, 2, 3, 8], sessions=sessions) == (prefix, 3)  # ties: the prefix
+    assert cache.match([1, 9, 9], sessions=sessions) == (sessions[1], 2)
+    off = PrefixCache([4], budget_cells=0, min_tokens=2)  # sharing off: sessions don't count
+    assert off.match([1, 2, 3, 4], sessions=sessions) == (None, 0)
