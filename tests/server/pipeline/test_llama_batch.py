@@ -181,8 +181,11 @@ def _head(brain: Any, system_prompt: str = SHOP, tools: list[ToolSpec] | None = 
     return tokens
 
 
-def _turn(brain: Any, question: str, system_prompt: str = SHOP) -> list[int]:
-    messages = chat_messages(BrainRequest(system_prompt, [], "en", [Message("user", question)]))
+def _turn(
+    brain: Any, question: str, system_prompt: str = SHOP, tools: list[ToolSpec] | None = None
+) -> list[int]:
+    request = BrainRequest(system_prompt, tools or [], "en", [Message("user", question)])
+    messages = chat_messages(request)
     tokens: list[int] = brain.prompt_tokens(messages)
     return tokens
 
@@ -286,14 +289,8 @@ def _evaluated_for(engine: BatchEngine, prompt: list[int], key: str | None) -> t
 def test_a_request_starts_from_another_sessions_cache(llama_brain: Any) -> None:
     engine = BatchEngine(llama_brain.engine.model, slots=3, n_ctx=2048, n_batch=128)
     tools = [TOOLS[0]]
-
-    def prompt(question: str, system_prompt: str = SHOP) -> list[int]:
-        request = BrainRequest(system_prompt, tools, "en", [Message("user", question)])
-        tokens: list[int] = llama_brain.prompt_tokens(chat_messages(request))
-        return tokens
-
-    first, again = prompt(QUESTIONS[0]), prompt(QUESTIONS[1])
-    pirate = prompt(QUESTIONS[1], "You are a pirate. Speak like one.")
+    first, again = (_turn(llama_brain, q, tools=tools) for q in QUESTIONS[:2])
+    pirate = _turn(llama_brain, QUESTIONS[1], "You are a pirate. Speak like one.", tools)
     try:
         assert _evaluated_for(engine, first, "a")[0] == len(first)  # nothing to start from
         # A new session of the same agent evaluates only what follows the start that
