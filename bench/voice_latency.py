@@ -12,7 +12,7 @@ apart; 0: all speak at the same instant). The first turn of each session is repo
 apart (cold caches); p50/p90 are over the rest.
 
 ``--compare``: the same turns on two servers, one after the other: every latency
-feature off (``serve --off ...``), then all on. Each runs, with an agent of three tools:
+feature off (``serve --off ...``; only those named by ``--feature``), then all on. Each runs, with an agent of three tools:
 a first typed turn, then each further sentence typed and spoken in the same session (in
 turn typed first and spoken first, so both meet the same history); the first typed replies
 of three new sessions of that agent and of three brand-new agent versions, each set
@@ -23,6 +23,7 @@ new version <= 2x, spoken p50 - typed p50 <= 250 ms, v2v on / off <= 0.5x, RSS <
     python3 bench/voice_latency.py --turns 6
     python3 bench/voice_latency.py --stagger 0
     python3 bench/voice_latency.py --compare          # about 6-8 minutes on 2 cores
+    python3 bench/voice_latency.py --compare --feature listen-ahead  # that one alone
 """
 
 from __future__ import annotations
@@ -253,7 +254,8 @@ def run_server(extra: list[str], work: Callable[[Server], Awaitable[T]]) -> tupl
 def compare(args: argparse.Namespace, extra: list[str]) -> int:
     results: dict[str, dict[str, float]] = {}
     rss: dict[str, float] = {}
-    for label, flags in (("off", [f"--off={name}" for name in SPEED_FEATURES]), ("on", [])):
+    features = args.feature or list(SPEED_FEATURES)
+    for label, flags in (("off", [f"--off={name}" for name in features]), ("on", [])):
         print(f"\nfeatures {label}: serve {' '.join(flags) or '(defaults)'}", flush=True)
         workdir = Path(tempfile.mkdtemp(prefix="nur-bench-q-"))
         results[label], server = run_server(
@@ -294,6 +296,13 @@ def main() -> int:
         help="seconds between the starts of the concurrent sessions (0: all speak at once)",
     )
     parser.add_argument("--compare", action="store_true", help="every latency feature off, then on")
+    parser.add_argument(
+        "--feature",
+        action="append",
+        default=[],
+        choices=SPEED_FEATURES,
+        help="with --compare: turn only this feature off and on (repeatable)",
+    )
     parser.add_argument("--brain-url", default=None, help="an OpenAI-compatible brain")
     parser.add_argument("--llm-threads", type=int, default=None, help="threads of the local LLM")
     parser.add_argument(

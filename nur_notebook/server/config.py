@@ -27,7 +27,8 @@ DEFAULT_PORT = 8787
 #: least 15 s) instead of its padded 30 s (docs/engines.md); ``jump-forward``: the reply
 #: envelope's fixed parts (``{"say": "``) are evaluated in one step, not a step a token;
 #: ``next-turn``: once a reply is generated, the next turn's opening (up to the user's words)
-#: is evaluated while the user listens.
+#: is evaluated while the user listens; ``listen-ahead``: after every second of speech,
+#: the words so far are transcribed and evaluated while the user goes on speaking.
 SPEED_FEATURES = (
     "shared-prefix",
     "speculation",
@@ -35,6 +36,7 @@ SPEED_FEATURES = (
     "short-window",
     "jump-forward",
     "next-turn",
+    "listen-ahead",
 )
 
 

@@ -56,6 +56,14 @@ class STT(abc.ABC):
         engine may use to prime its decoder; engines without such a feature ignore it.
         """
 
+    def transcribe_ahead(
+        self, audio: Float32Audio, *, language: str, hints: str | None = None
+    ) -> str:
+        """The words so far of speech still going on, if the engine is free now; "" when
+        it is busy (a finished utterance goes first). Only a head start for the brain:
+        engines may trade accuracy for speed here. By default, ``transcribe``."""
+        return self.transcribe(audio, language=language, hints=hints)
+
     def supports(self, language: str) -> bool:
         return language == "en"
 
@@ -142,6 +150,12 @@ class Brain(abc.ABC):
         """The session's last reply is synthesized: get ready for its next turn (returns at
         once). Engines that keep a prompt cache evaluate the conversation up to the
         user's next words; by default there is nothing to do."""
+        return None
+
+    def listen_ahead(self, request: BrainRequest, heard: str) -> None:
+        """The user is still speaking and has said ``heard`` so far (after the request's
+        history): get ready for that turn (returns at once). Engines that keep a prompt
+        cache evaluate those words; by default there is nothing to do."""
         return None
 
     @abc.abstractmethod

@@ -220,6 +220,21 @@ class LlamaBrain(Brain):
             return
         self._engine.warm(self.head_tokens(request), key=request.session)
 
+    def listen_ahead(self, request: BrainRequest, heard: str) -> None:
+        """Evaluate the conversation and the user's words so far into the session's cache
+        while they go on speaking: the turn's prompt starts with them, so its reply
+        evaluates only the rest (what differs from ``heard`` is evaluated again)."""
+        if request.session is None or not heard.strip():
+            return
+        ahead = [
+            self.prompt_tokens(
+                self._chat(replace(request, history=[*request.history, Message("user", said)])),
+                reply=False,
+            )
+            for said in (f"{heard} yes", f"{heard} no")
+        ]
+        self._engine.warm(ahead[0][: common_prefix(*ahead)], key=request.session, share=False)
+
     def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
         tools, history = request.tools, request.history
         messages = self._chat(request)

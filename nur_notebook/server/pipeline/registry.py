@@ -13,6 +13,7 @@ loading ("weights", "vad", "stt", "brain", "tts", "ready").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -42,6 +43,8 @@ class Engines:
     brain: Brain
     tts: RouterTTS
     names: dict[str, str] = field(default_factory=dict)
+    #: Held by the one session listening ahead (``SessionRuntime``): one at a time.
+    ahead_gate: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def of(cls, *, vad: VAD, stt: STT, brain: Brain, tts: RouterTTS) -> Engines:

@@ -48,6 +48,9 @@ _MULTILINGUAL = ("es", "fr", "de")
 _ROOM_FOR_SPEECH = 3.0
 #: Longer utterances go through faster-whisper's own 30 s segments.
 _LONGEST_WINDOWED_S = 29.0
+#: The shortest window of speech still going on (``transcribe_ahead``): about 0.8x
+#: the time of the 15 s window; what it gets wrong costs only the brain's head start.
+AHEAD_WINDOW_S = 8.0
 
 
 def stt_hints(tools: list[ToolSpec]) -> str:
@@ -181,40 +184,70 @@ class WhisperSTT(STT):
             return self._multilingual
 
     def transcribe(self, audio: Float32Audio, *, language: str, hints: str | None = None) -> str:
+        model, lock, prompt = self._choose(audio, language=language, hints=hints)
+        with lock:
+            window = self._window_s
+            return self._run(model, audio, language=language, prompt=prompt, window_s=window)
+
+    def transcribe_ahead(
+        self, audio: Float32Audio, *, language: str, hints: str | None = None
+    ) -> str:
+        """The words so far, in a window of at least ``AHEAD_WINDOW_S`` (faster; only the
+        brain's head start reads them); "" while the model is transcribing something else."""
+        model, lock, prompt = self._choose(audio, language=language, hints=hints)
+        if not lock.acquire(blocking=False):
+            return ""
+        try:
+            window = None if self._window_s is None else min(self._window_s, AHEAD_WINDOW_S)
+            return self._run(model, audio, language=language, prompt=prompt, window_s=window)
+        finally:
+            lock.release()
+
+    def _choose(
+        self, audio: Float32Audio, *, language: str, hints: str | None
+    ) -> tuple[Any, threading.Lock, str | None]:
+        """The model for ``language``, its lock and the decoder prompt (checking input)."""
         if not self.supports(language):
             raise ValueError(f"speech recognition does not support language {language!r}")
         if audio.ndim != 1 or audio.size == 0:
             raise ValueError("audio must be a non-empty mono float32 array")
         if language == "en":
-            model, lock = self._english, self._english_lock
-        else:
-            model, lock = self._other_model(), self._other_lock
+            return self._english, self._english_lock, (hints or None)
+        return self._other_model(), self._other_lock, None
+
+    def _run(
+        self,
+        model: Any,
+        audio: Float32Audio,
+        *,
+        language: str,
+        prompt: str | None,
+        window_s: float | None,
+    ) -> str:
         audio = np.ascontiguousarray(audio, dtype=np.float32)
-        prompt = (hints or None) if language == "en" else None
         seconds = audio.size / INPUT_SAMPLE_RATE
-        with lock:
-            if self._window_s is not None and seconds < _LONGEST_WINDOWED_S:
-                frames = whisper_window.window_frames(
-                    seconds, min_window_s=self._window_s, room=_ROOM_FOR_SPEECH
-                )
-                return self._transcribe_windowed(
-                    model, audio, frames=frames, language=language, prompt=prompt
-                )
-            segments, _info = model.transcribe(
-                audio,
-                language=language,
-                beam_size=self._beam_size,
-                vad_filter=False,
-                condition_on_previous_text=False,
-                without_timestamps=True,
-                temperature=0.0,
-                initial_prompt=prompt,
+        if window_s is not None and seconds < _LONGEST_WINDOWED_S:
+            frames = whisper_window.window_frames(
+                seconds, min_window_s=window_s, room=_ROOM_FOR_SPEECH
             )
-            text = " ".join(
-                segment.text
-                for segment in segments
-                if not _not_speech(segment.no_speech_prob, segment.avg_logprob)
+            return self._transcribe_windowed(
+                model, audio, frames=frames, language=language, prompt=prompt
             )
+        segments, _info = model.transcribe(
+            audio,
+            language=language,
+            beam_size=self._beam_size,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            temperature=0.0,
+            initial_prompt=prompt,
+        )
+        text = " ".join(
+            segment.text
+            for segment in segments
+            if not _not_speech(segment.no_speech_prob, segment.avg_logprob)
+        )
         return normalize_transcript(text)
 
     def _transcribe_windowed(

@@ -169,6 +169,23 @@ def normalize_transcript(text: str) -> str:
     return normalize_digits(" ".join(text.split()))
 
 
+def heard_so_far(text: str) -> str | None:
+    """The part of a transcript of speech still going on that the whole turn will most
+    likely start with: its last word dropped (the audio stops inside a word, or before
+    what completes it) with the punctuation Whisper puts at the end. None when fewer
+    than two words are left.
+
+    >>> heard_so_far("Can I pay with a cred...")
+    'Can I pay with a'
+    >>> heard_so_far("Hello.") is None
+    True
+    """
+    words = text.split()[:-1]
+    if len(words) < 2:
+        return None
+    return " ".join(words).rstrip(".,;:!?\u2026 ") or None
+
+
 #: Digit words of the agent languages, for reading numbers said one digit at a time.
 DIGIT_WORDS: dict[str, str] = {
     **_NUMBER_WORDS,

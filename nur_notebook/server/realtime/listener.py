@@ -2,8 +2,9 @@
 
 ``Listener.feed`` takes the PCM16 payload of one input frame and returns what happened
 (speech started or stopped, with the utterance; with ``pause_ms`` also a tentative
-pause, with the utterance so far, and the resumption that voids it). It runs the VAD
-inline: Silero needs about 0.2 ms per 32 ms frame, cheaper than a thread hop. Audio
+pause, with the utterance so far, and the resumption that voids it; with ``ahead_ms``
+the utterance so far after every ``ahead_ms`` of speech, for the brain to read ahead).
+It runs the VAD inline: Silero needs about 0.2 ms per 32 ms frame, cheaper than a thread hop. Audio
 before speech is kept for ``prefix_ms`` so the first syllable is not clipped.
 """
 
@@ -18,6 +19,7 @@ from nur_notebook.protocol.settings import TurnDetection
 from nur_notebook.server.pipeline.base import INPUT_SAMPLE_RATE, VAD, Float32Audio
 from nur_notebook.server.realtime.machine_io import (
     SpeechPause,
+    SpeechProgress,
     SpeechResume,
     SpeechStart,
     SpeechStop,
@@ -29,16 +31,20 @@ MAX_TURN_SAMPLES = 60 * INPUT_SAMPLE_RATE
 
 
 #: What ``feed`` reports: the session machine's speech inputs.
-ListenerEvent = SpeechStart | SpeechPause | SpeechResume | SpeechStop
+ListenerEvent = SpeechStart | SpeechPause | SpeechProgress | SpeechResume | SpeechStop
 
 
 class Listener:
     """Per-session input audio state."""
 
-    def __init__(self, vad: VAD, settings: TurnDetection, *, pause_ms: int = 0) -> None:
+    def __init__(
+        self, vad: VAD, settings: TurnDetection, *, pause_ms: int = 0, ahead_ms: int = 0
+    ) -> None:
         self._vad = vad
         self._step = vad.frame_samples
         self._pause_ms = pause_ms
+        self._ahead_ms = ahead_ms
+        self._next_ahead_ms = float(ahead_ms)
         self.configure(settings)
         self._chunks: list[Float32Audio] = []
         self._first = 0  # absolute sample index of the first buffered sample
@@ -90,6 +96,7 @@ class Listener:
                 case "speech_started":
                     frames = self._detector.config.start_frames
                     self._speech_start = self._vad_pos - frames * self._step
+                    self._next_ahead_ms = float(self._ahead_ms)
                     events.append(SpeechStart(audio_ms=self._ms(self._speech_start)))
                 case "speech_paused":
                     start = max(self._first, self._speech_start - self._prefix_samples())
@@ -109,9 +116,20 @@ class Listener:
                         )
                     )
                 case None:
-                    pass
+                    if self._ahead_due(probability):
+                        start = max(self._first, self._speech_start - self._prefix_samples())
+                        events.append(SpeechProgress(self._since(start)))
         self._trim()
         return events
+
+    def _ahead_due(self, probability: float) -> bool:
+        """Whether this voiced frame of an open speech is the next ``ahead_ms`` mark."""
+        if self._ahead_ms <= 0 or self.settings.mode != "server_vad":
+            return False
+        if probability < self.settings.threshold or self.speech_ms() < self._next_ahead_ms:
+            return False
+        self._next_ahead_ms = self.speech_ms() + self._ahead_ms
+        return True
 
     def commit(self) -> Float32Audio | None:
         """All audio since the last turn (push-to-talk), or None when there is none."""

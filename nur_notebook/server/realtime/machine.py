@@ -14,6 +14,8 @@ starts a thread or reads a clock, so the tests drive it with scripted inputs.
     SpeechStart, SpeechStop, HeardSpeaking -> Emit(speech events), barge-in
     SpeechPause, SpeechResume            -->  speculative turn: Transcribe + StartBrain,
                                               output held until SpeechStop (or dropped)
+    SpeechProgress                       -->  ListenAhead (the brain reads the words so
+                                              far; nothing recorded)
     AudioCut, Transcribed                -->  Transcribe / CancelTranscribe
     BrainSaid, BrainDecided, BrainDone   -->  StartBrain / CancelBrain, Speak
     SegmentStarted, AudioSent, PlayoutDone -> StartSpeaking / FinishSpeaking / StopSpeaking
@@ -196,6 +198,8 @@ class SessionMachine:
                 return self._speculate(utterance, ended_at)
             case io.SpeechResume():
                 return self._drop_speculation()
+            case io.SpeechProgress(utterance=utterance):
+                return self._listen_ahead(utterance)
             case io.SpeechStop(audio_ms=audio_ms, utterance=utterance, ended_at=ended_at):
                 stopped: list[io.Command] = [io.Emit(ev.SpeechStopped(audio_ms=audio_ms))]
                 if turn is not None and turn.held is not None:
@@ -354,11 +358,28 @@ class SessionMachine:
     def _speculate(self, utterance: Float32Audio, ended_at: float) -> list[io.Command]:
         """A short pause: start on the turn now, show nothing until the silence is long
         enough to end it (``SpeechStop``)."""
-        busy = self._turn is not None or self._queue or self._response is not None
-        if busy or utterance.size == 0 or self.settings.turn_detection.mode != "server_vad":
+        if not self.quiet or utterance.size == 0 or not self._vad_turns:
             return []
         self._turn = Turn(audio=utterance, timings=TurnTimings(turn_end=ended_at), held=[])
         return self._transcribe(self._turn)
+
+    @property
+    def quiet(self) -> bool:
+        """No turn is being answered or waits, and the session goes on: what the user
+        says now becomes the next turn."""
+        busy = self._turn is not None or self._queue or self._response is not None
+        return not busy and self.ended is None
+
+    @property
+    def _vad_turns(self) -> bool:
+        return self.settings.turn_detection.mode == "server_vad"
+
+    def _listen_ahead(self, utterance: Float32Audio) -> list[io.Command]:
+        """The user is still speaking: let the brain read the words so far (a reply being
+        said, or a turn waiting, goes first; push-to-talk has no such moment)."""
+        if not self.quiet or utterance.size == 0 or not self._vad_turns:
+            return []
+        return [io.ListenAhead(utterance, history=self.history.window())]
 
     def _drop_speculation(self) -> list[io.Command]:
         """The user went on speaking: forget the held turn as if it never started."""

@@ -80,6 +80,14 @@ class SpeechPause(Input):
 
 
 @dataclass(frozen=True)
+class SpeechProgress(Input):
+    """Another ``ahead_ms`` of one speech: the utterance so far (the listener keeps its
+    buffer), for the brain to read ahead while the user goes on speaking."""
+
+    utterance: Float32Audio
+
+
+@dataclass(frozen=True)
 class SpeechResume(Input):
     """Speech again after a ``SpeechPause``: the turn goes on."""
 
@@ -244,6 +252,15 @@ class ClearAudio(Command):
 class Transcribe(EngineWork):
     job: int
     audio: Float32Audio
+
+
+@dataclass(frozen=True)
+class ListenAhead(EngineWork):
+    """Transcribe the speech so far and let the brain read it after ``history``: only a
+    head start for the turn (nothing is recorded, shown or said)."""
+
+    audio: Float32Audio
+    history: list[Message] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,9 @@ class RuntimeOptions:
     # Speculation: silence after which a turn's transcript and reply start, held back
     # until the turn really ends (0: wait for the whole end-of-turn silence)
     speculate_ms: int = 200
+    # Listening ahead: after every this much of one speech, the brain reads the words
+    # so far, so the turn evaluates only its last ones (0: it reads them when it ends)
+    ahead_ms: int = 1000
 
 
 def describe_session(

@@ -33,6 +33,7 @@ from nur_notebook.protocol.replay import ReplayLog
 from nur_notebook.server.pipeline.base import Float32Audio, Message
 from nur_notebook.server.pipeline.registry import Engines
 from nur_notebook.server.pipeline.stt import stt_hints
+from nur_notebook.server.pipeline.text import heard_so_far
 from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.acks import ClientAcks, seq_of
 from nur_notebook.server.realtime.connection import Connection
@@ -78,7 +79,10 @@ class SessionRuntime:
             info, options=options, turns_used=turns_used, greeted=greeted, history=history
         )
         self.listener = Listener(
-            engines.new_vad(), self.machine.settings.turn_detection, pause_ms=options.speculate_ms
+            engines.new_vad(),
+            self.machine.settings.turn_detection,
+            pause_ms=options.speculate_ms,
+            ahead_ms=options.ahead_ms,
         )
         stream, applied = store.load_acks(info.session_id)
         self.acks = ClientAcks(stream=stream, applied=applied)
@@ -89,6 +93,7 @@ class SessionRuntime:
         self._lock = asyncio.Lock()
         self._loop = asyncio.get_running_loop()
         self._jobs: dict[int, asyncio.Task[None]] = {}
+        self._ahead: asyncio.Task[None] | None = None
         self._brains: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
         self._speakers: dict[str, Speaker] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -252,6 +257,9 @@ class SessionRuntime:
                 self.listener.clear()
             case io.Transcribe(job=job, audio=audio):
                 self._jobs[job] = self._spawn(self._transcribe(job, audio))
+            case io.ListenAhead(audio=audio, history=history):
+                if self._ahead is None or self._ahead.done():
+                    self._ahead = self._spawn(self._listen_ahead(audio, history))
             case io.CancelTranscribe(job=job):
                 if (task := self._jobs.pop(job, None)) is not None:
                     task.cancel()
@@ -321,6 +329,32 @@ class SessionRuntime:
             await self._blocking(prepare)
         except Exception:  # only a head start: the next turn works without it
             log.exception("preparing the next turn of %s failed", self.info.session_id)
+
+    async def _listen_ahead(self, audio: Float32Audio, history: list[Message]) -> None:
+        """Transcribe the speech so far and let the brain read it, so the turn, when it
+        ends, evaluates only its last words. One at a time in the whole server, and only
+        while the engines have nothing else to do: it must never delay a real turn."""
+        gate = self._engines.ahead_gate
+        if not gate.acquire(blocking=False):
+            return
+        agent = self.info.agent
+        try:
+            transcribe = functools.partial(
+                self._engines.stt.transcribe_ahead,
+                audio,
+                language=agent.language,
+                hints=stt_hints(agent.tools),
+            )
+            heard = heard_so_far(str(await self._blocking(transcribe)))
+            if heard is None or not self.machine.quiet:  # the turn began meanwhile
+                return
+            request = agent.brain_request(self.info.session_id, history)
+            listen = functools.partial(self._engines.brain.listen_ahead, request, heard)
+            await self._blocking(listen)
+        except Exception:  # only a head start: the turn works without it
+            log.exception("listening ahead in %s failed", self.info.session_id)
+        finally:
+            gate.release()
 
     async def _transcribe(self, job: int, audio: Float32Audio) -> None:
         started = time.monotonic()

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Silence after which a turn's transcript and reply start, unseen until the turn ends.
 SPECULATE_MS = 200
+#: Speech after which (and after each further such stretch) the brain reads the words
+#: said so far (``listen-ahead``).
+AHEAD_MS = 1000
 #: Words a reply's first clause needs before it is spoken on its own (``first-clause``).
 FIRST_CLAUSE_WORDS = 3
 
@@ -58,6 +61,7 @@ def runtime_options(config: ServerConfig) -> RuntimeOptions:
         silence_ms=config.vad_silence_ms,
         tool_timeout_ms=config.tool_timeout_ms,
         speculate_ms=SPECULATE_MS if config.feature("speculation") else 0,
+        ahead_ms=AHEAD_MS if config.feature("listen-ahead") else 0,
         first_clause_words=FIRST_CLAUSE_WORDS if config.feature("first-clause") else None,
     )
 

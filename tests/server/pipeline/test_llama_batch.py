@@ -411,3 +411,39 @@ def test_after_a_reply_the_next_turn_evaluates_only_the_users_words(
         assert left <= words + 5, (left, words)
     else:
         assert left >= words + 8, (left, words)
+
+
+# --- the user's words so far, evaluated while they go on speaking --------------------
+
+
+@engines
+def test_words_heard_so_far_leave_only_the_rest_of_the_turn(llama_brain: Any) -> None:
+    key = "listen-ahead"
+    history = [Message("user", QUESTIONS[1]), Message("agent", "It takes two to three days.")]
+    request = BrainRequest(SHOP, [], "en", history, session=key)
+    question = "And what about express delivery to Munich next week?"
+    final = llama_brain.prompt_tokens(
+        llama_brain._chat(BrainRequest(SHOP, [], "en", [*history, Message("user", question)]))
+    )
+    llama_brain.listen_ahead(request, "And what about express delivery")
+    held = _slot_settled(llama_brain.engine, key)
+    left = len(final) - common_prefix(held, final)
+    rest = " to Munich next week?"
+    tokenize = llama_brain.engine.model.tokenize
+    rest_tokens = len(tokenize(rest.encode(), add_bos=False, special=False))
+    # Left: the words not yet heard and the reply's opening (<|im_end|>, a newline,
+    # <|im_start|>assistant, a newline), not the conversation or the words heard.
+    assert rest_tokens <= left <= rest_tokens + 5, (left, rest_tokens)
+
+    # What the final words change from the heard ones is evaluated again: the reply is
+    # the one of a session that heard nothing ahead.
+    turn = [*history, Message("user", question)]
+    llama_brain.listen_ahead(request, "And what about the express")
+    replies = [
+        "".join(
+            e.text if isinstance(e, SayDelta) else repr(e)
+            for e in llama_brain.respond(BrainRequest(SHOP, [], "en", turn, session=name))
+        )
+        for name in (key, "heard-nothing-ahead")
+    ]
+    assert replies[0] == replies[1], replies

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from nur_notebook.server.pipeline.vad import SileroVAD
 from nur_notebook.server.realtime.listener import (
     Listener,
     SpeechPause,
+    SpeechProgress,
     SpeechResume,
     SpeechStart,
     SpeechStop,
@@ -86,3 +88,35 @@ def test_speech_after_a_pause_resumes_the_turn(vad: SileroVAD, tmp_path: Path) -
     assert SpeechResume in kinds
     assert kinds.count(SpeechStart) == 1  # one turn: the pause between words was no end
     assert kinds.count(SpeechPause) == kinds.count(SpeechResume) + 1
+
+
+def test_every_second_of_speech_brings_the_words_so_far(vad: SileroVAD, tmp_path: Path) -> None:
+    said = speech("Could you tell me where my parcel from last Tuesday is now?", tmp_path)
+    listener = Listener(vad.fresh(), TurnDetection(silence_ms=600), ahead_ms=1000)
+    events = feed(listener, silence(0.5) + said + silence(1.0))
+    kinds = [type(e) for e in events]
+    assert kinds[0] is SpeechStart
+    assert kinds[-1] is SpeechStop
+    progress = [e for e in events if isinstance(e, SpeechProgress)]
+    spoken_s = len(said) / 32_000 - 0.6  # the speech helper pads 0.3 s each side
+    assert len(progress) >= int(spoken_s) - 1 >= 2
+    sizes = [e.utterance.size / 16_000 for e in progress]
+    assert sizes == sorted(sizes)  # each holds the one before and more
+    # A second or more apart (a mark falls on a voiced frame: pauses shift it later).
+    assert all(b - a >= 0.99 for a, b in itertools.pairwise(sizes))
+    stop = events[-1]
+    assert isinstance(stop, SpeechStop)
+    assert stop.utterance is not None
+    assert sizes[-1] < stop.utterance.size / 16_000  # the turn keeps all its audio
+
+
+def test_no_words_so_far_without_listening_ahead_or_in_push_to_talk(
+    vad: SileroVAD, tmp_path: Path
+) -> None:
+    pcm = silence(0.3) + speech("Could you tell me where my parcel is now?", tmp_path)
+    for listener in (
+        Listener(vad.fresh(), TurnDetection(silence_ms=600)),
+        Listener(vad.fresh(), TurnDetection(mode="push_to_talk"), ahead_ms=1000),
+    ):
+        events = feed(listener, pcm + silence(1.0))
+        assert not [e for e in events if isinstance(e, SpeechProgress)]

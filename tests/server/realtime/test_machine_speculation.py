@@ -126,3 +126,34 @@ def test_a_reply_that_fails_while_held_is_reported_once_the_turn_ends() -> None:
     ]
     assert script.machine.response is None
     assert emitted(script.say("again?"), ev.ResponseStarted)[0].turn == 2
+
+
+def test_words_so_far_are_read_ahead_only_while_nothing_else_runs() -> None:
+    script = Script()
+    script.say("Hi")
+    script.brain("Hello! ")
+    script.play("Hello!", 0.5)
+    script.play_out()
+    ahead = script.of(io.ListenAhead, script.feed(io.SpeechProgress(utterance(1.0)), after=0.1))
+    assert len(ahead) == 1
+    assert [m.content for m in ahead[0].history] == ["Hi", "Hello!"]  # the turn's history
+    assert emitted(script.feed(io.SpeechProgress(utterance(2.0)))) == []  # nothing seen
+
+    script.say("Stop")  # a reply being said goes first
+    assert script.feed(io.SpeechProgress(utterance(1.0))) == []
+    script.client(ev.ResponseCancel())
+    script.client(ev.SessionUpdate(session={"turn_detection": {"mode": "push_to_talk"}}))
+    assert script.feed(io.SpeechProgress(utterance(1.0))) == []
+
+
+def test_reading_ahead_records_nothing_and_the_turn_keeps_what_was_said() -> None:
+    script = Script()
+    script.feed(io.SpeechStart(audio_ms=0))
+    assert script.of(io.ListenAhead, script.feed(io.SpeechProgress(utterance(1.0))))
+    assert script.machine.turns_used == 0
+    assert script.machine.history.messages == []
+    job = script.of(io.Transcribe, pause(script, 1.6))[0].job
+    held = script.feed(io.Transcribed(job, "Where is order 7?", stt_ms=80.0))
+    assert script.of(io.StartBrain, held)[0].history[-1].content == "Where is order 7?"
+    # While the turn is held, more speech is no time to read ahead.
+    assert script.feed(io.SpeechProgress(utterance(2.0))) == []
