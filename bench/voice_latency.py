@@ -12,12 +12,13 @@ apart; 0: all speak at the same instant). The first turn of each session is repo
 apart (cold caches); p50/p90 are over the rest.
 
 ``--compare``: the same turns on two servers, one after the other: every latency
-feature off (``serve --off ...``; only those named by ``--feature``), then all on. Each runs, with an agent of three tools:
-a first typed turn, then each further sentence typed and spoken in the same session (in
-turn typed first and spoken first, so both meet the same history); the first typed replies
-of three new sessions of that agent and of three brand-new agent versions, each set
-against the warm replies to the same sentences. Prints each
-stage off and on with the ratio, and the goals: new session / warm typed turn <= 1.2x,
+feature off (``serve --off ...``; only those named by ``--feature``), then all on.
+Each runs, with an agent of three tools: a first typed turn, then each further
+sentence typed and spoken in the same session (in turn typed first and spoken first,
+so both meet the same history); the first typed replies of three new sessions of that
+agent and of three brand-new agent versions, each set against the warm replies to the
+same sentences. Prints each stage off and on with the ratio, and the goals: new
+session / warm typed turn <= 1.2x,
 new version <= 2x, spoken p50 - typed p50 <= 250 ms, v2v on / off <= 0.5x, RSS < 3 GB.
 
     python3 bench/voice_latency.py --turns 6
