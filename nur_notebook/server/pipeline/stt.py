@@ -51,6 +51,9 @@ _LONGEST_WINDOWED_S = 29.0
 #: The shortest window of speech still going on (``transcribe_ahead``): about 0.8x
 #: the time of the 15 s window; what it gets wrong costs only the brain's head start.
 AHEAD_WINDOW_S = 8.0
+#: Text tokens a second of speech may take there (English runs at about 4): a decoder
+#: that loops stops soon after, not at Whisper's 448-token context.
+_AHEAD_TOKENS_A_SECOND = 8
 
 
 def stt_hints(tools: list[ToolSpec]) -> str:
@@ -193,15 +196,32 @@ class WhisperSTT(STT):
         self, audio: Float32Audio, *, language: str, hints: str | None = None
     ) -> str:
         """The words so far, in a window of at least ``AHEAD_WINDOW_S`` (faster; only the
-        brain's head start reads them); "" while the model is transcribing something else."""
+        brain's head start reads them); "" while the model is transcribing something else,
+        or when the decoder loops (it is not decoded again: that is the turn's to do)."""
         model, lock, prompt = self._choose(audio, language=language, hints=hints)
         if not lock.acquire(blocking=False):
             return ""
         try:
-            window = None if self._window_s is None else min(self._window_s, AHEAD_WINDOW_S)
-            return self._run(model, audio, language=language, prompt=prompt, window_s=window)
+            seconds = audio.size / INPUT_SAMPLE_RATE
+            frames = whisper_window.window_frames(
+                seconds, min_window_s=AHEAD_WINDOW_S, room=_ROOM_FOR_SPEECH
+            )
+            decoded = whisper_window.decode(
+                model,
+                np.ascontiguousarray(audio, dtype=np.float32),
+                language=language,
+                frames=frames,
+                beam_size=1,
+                prompt_text=prompt,
+                max_new_tokens=int(seconds * _AHEAD_TOKENS_A_SECOND) + 8,
+            )
         finally:
             lock.release()
+        if decoded.hit_cap or whisper_window.repeats_itself(decoded.text):
+            return ""
+        if _not_speech(decoded.no_speech_prob, decoded.avg_logprob):
+            return ""
+        return normalize_transcript(decoded.text)
 
     def _choose(
         self, audio: Float32Audio, *, language: str, hints: str | None

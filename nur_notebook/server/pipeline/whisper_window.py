@@ -75,8 +75,10 @@ def decode(
     frames: int,
     beam_size: int,
     prompt_text: str | None,
+    max_new_tokens: int | None = None,
 ) -> Decoded:
-    """Greedy (or beam) decoding of ``audio`` with its features padded to ``frames``.
+    """Greedy (or beam) decoding of ``audio`` with its features padded to ``frames``
+    (at most ``max_new_tokens`` of text, else up to Whisper's context).
 
     ``model`` is a ``faster_whisper.WhisperModel``; the prompt is built as its
     ``transcribe`` builds one without timestamps: the previous text (``prompt_text``)
@@ -104,12 +106,15 @@ def decode(
         previous = tokenizer.encode(" " + prompt_text.strip())
         prompt = [tokenizer.sot_prev, *previous[-(MAX_LENGTH // 2 - 1) :]]
     prompt += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    max_length = MAX_LENGTH
+    if max_new_tokens is not None:
+        max_length = min(MAX_LENGTH, len(prompt) + max_new_tokens)
     result = ct2.generate(
         encoded,
         [prompt],
         beam_size=beam_size,
         patience=1,
-        max_length=MAX_LENGTH,
+        max_length=max_length,
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
@@ -123,5 +128,5 @@ def decode(
         text=tokenizer.decode([t for t in sequence if t < tokenizer.eot]),
         no_speech_prob=result.no_speech_prob,
         avg_logprob=avg_logprob,
-        hit_cap=len(prompt) + len(sequence) >= MAX_LENGTH,
+        hit_cap=len(prompt) + len(sequence) >= max_length,
     )

@@ -108,3 +108,24 @@ def test_a_looping_transcript_is_told_from_a_sentence() -> None:
         "Thank you. Thank you.",
     ]:
         assert not repeats_itself(sentence), sentence
+
+
+def test_speech_still_going_on_gives_the_words_so_far(whisper: Any, speak: Speak) -> None:
+    from nur_notebook.server.pipeline.text import heard_so_far
+
+    text = "Could you tell me where my parcel from last Tuesday is right now?"
+    audio = speak(text)
+    whole = whisper.transcribe(audio, language="en").lower().split()
+    so_far = whisper.transcribe_ahead(audio[: int(audio.size * 0.6)], language="en")
+    heard = heard_so_far(so_far)
+    assert heard is not None, so_far
+    words = heard.lower().split()
+    assert 3 <= len(words) < len(whole), (heard, whole)
+    assert words[:3] == whole[:3], (heard, whole)  # the turn starts with them
+
+
+def test_the_words_so_far_wait_for_no_one(whisper: Any, speak: Speak) -> None:
+    audio = speak("Where is my parcel?")
+    with whisper._english_lock:  # another utterance is being transcribed
+        assert whisper.transcribe_ahead(audio, language="en") == ""
+    assert whisper.transcribe_ahead(np.zeros(16000, dtype=np.float32), language="en") == ""
