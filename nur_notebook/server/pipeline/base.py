@@ -64,6 +64,11 @@ class STT(abc.ABC):
         engines may trade accuracy for speed here. By default, ``transcribe``."""
         return self.transcribe(audio, language=language, hints=hints)
 
+    @property
+    def busy(self) -> bool:
+        """Whether the engine is transcribing now (False when it cannot tell)."""
+        return False
+
     def supports(self, language: str) -> bool:
         return language == "en"
 
@@ -152,6 +157,11 @@ class Brain(abc.ABC):
         user's next words; by default there is nothing to do."""
         return None
 
+    @property
+    def busy(self) -> bool:
+        """Whether a reply is being generated or waits now (False when it cannot tell)."""
+        return False
+
     def listen_ahead(self, request: BrainRequest, heard: str) -> None:
         """The user is still speaking and has said ``heard`` so far (after the request's
         history): get ready for that turn (returns at once). Engines that keep a prompt
@@ -189,6 +199,11 @@ class TTS(abc.ABC):
     @abc.abstractmethod
     def synthesize(self, text: str, *, voice_id: str, language: str) -> Int16Audio:
         """Mono int16 audio at ``self.sample_rate`` speaking ``text``."""
+
+    @property
+    def busy(self) -> bool:
+        """Whether the engine is synthesizing now (False when it cannot tell)."""
+        return False
 
     @abc.abstractmethod
     def voices(self) -> list[Voice]:

@@ -220,6 +220,10 @@ class LlamaBrain(Brain):
             return
         self._engine.warm(self.head_tokens(request), key=request.session)
 
+    @property
+    def busy(self) -> bool:
+        return self._engine.busy
+
     def listen_ahead(self, request: BrainRequest, heard: str) -> None:
         """Evaluate the conversation and the user's words so far into the session's cache
         while they go on speaking: the turn's prompt starts with them, so its reply

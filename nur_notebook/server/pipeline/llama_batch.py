@@ -157,14 +157,11 @@ class BatchEngine:
             sampler = make_sampler(self._lib, self._vocab, grammar)
         except GrammarError as exc:
             raise GenerationError(str(exc)) from exc
+        bound = grammar is not None  # a jump needs the grammar to say what is allowed
         request = Request(
-            prompt,
-            key=key,
-            sampler=sampler,
-            max_tokens=max_tokens,
-            constrained=grammar is not None,
-            jump=jump if grammar is not None else None,
+            prompt, key=key, sampler=sampler, max_tokens=max_tokens, constrained=bound
         )
+        request.jump = jump if bound else None
         with self._cond:
             if self._closed:
                 self._lib.llama_sampler_free(request.sampler)
@@ -185,15 +182,18 @@ class BatchEngine:
                 request.cancelled = True
                 self._cond.notify()
 
-    def warm(self, prompt: list[int], *, key: str, share: bool = True) -> threading.Event | None:
-        """Evaluate ``prompt`` into ``key``'s cache ahead of its first request; returns at once.
+    @property
+    def busy(self) -> bool:
+        """Whether a reply is being generated or waits (warm-ups don't count)."""
+        return any(r.max_tokens > 0 for r in (*self._active, *self._waiting))
 
-        A session warms its system prompt while its user is still speaking, so the
-        first reply only evaluates the user's words. With ``share`` the prompt is a fixed
-        head other sessions start with too: it is evaluated once into a shared prefix
-        (unless one holds it already) and copied into this session's sequence. Prompts
-        that don't fit are ignored (None). The event returned is set once the prompt is
-        in ``key``'s sequence.
+    def warm(self, prompt: list[int], *, key: str, share: bool = True) -> threading.Event | None:
+        """Evaluate ``prompt`` into ``key``'s cache ahead of its request; returns at once.
+
+        With ``share`` the prompt is a fixed head other sessions start with too (a system
+        prompt and tools): it is evaluated once into a shared prefix (unless one holds it
+        already) and copied into this session's sequence. Prompts that don't fit are
+        ignored (None); the event returned is set once the prompt is in ``key``'s sequence.
         """
         if not prompt or len(prompt) >= self.n_ctx:
             return None

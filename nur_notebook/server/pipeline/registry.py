@@ -52,6 +52,10 @@ class Engines:
         names = {"vad": vad.name, "stt": _describe(stt), "brain": _describe(brain)}
         return cls(vad=vad, stt=stt, brain=brain, tts=tts, names={**names, "tts": _describe(tts)})
 
+    def idle(self) -> bool:
+        """Whether no engine is working for anyone now (a head start may use the CPU)."""
+        return not (self.stt.busy or self.brain.busy or self.tts.busy)
+
     def new_vad(self) -> VAD:
         """A VAD with its own state, for one session."""
         return self.vad.fresh()

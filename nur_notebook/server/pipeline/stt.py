@@ -168,6 +168,10 @@ class WhisperSTT(STT):
         extra = " + whisper-base (es/fr/de)" if ready and self._english_name != "base" else ""
         return f"faster-whisper {self._english_name}{extra}"
 
+    @property
+    def busy(self) -> bool:
+        return self._english_lock.locked() or self._other_lock.locked()
+
     def supports(self, language: str) -> bool:
         has_model = self._multilingual is not None or self._load_multilingual is not None
         return language == "en" or (has_model and language in _MULTILINGUAL)

@@ -103,6 +103,10 @@ class EspeakTTS(TTS):
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
         return 0
 
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
     def voices(self) -> list[Voice]:
         return [voice for voice in VOICES if voice.engine == "espeak"]
 

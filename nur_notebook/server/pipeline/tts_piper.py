@@ -43,6 +43,10 @@ class PiperTTS(TTS):
             tts.synthesize("Ready.", voice_id="joe", language="en")
         return tts
 
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
     def voices(self) -> list[Voice]:
         return [voice for voice in VOICES if voice.engine == "piper"]
 

@@ -53,5 +53,9 @@ class RouterTTS(TTS):
             text, voice_id=voice_id, language=language
         )
 
+    @property
+    def busy(self) -> bool:
+        return self._espeak.busy or (self._piper is not None and self._piper.busy)
+
     def voices(self) -> list[Voice]:
         return list(VOICES)
