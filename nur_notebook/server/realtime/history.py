@@ -69,18 +69,20 @@ class History:
                 case _:
                     pass
 
-    def window(self) -> list[Message]:
+    def window(self, *, peek: bool = False) -> list[Message]:
         """The recent messages for the next brain call: between half of ``max_messages``
-        and all of it, the start fixed between steps (see the module docstring)."""
+        and all of it, the start fixed between steps (see the module docstring). A
+        ``peek`` (a head start's guess) moves no step."""
         count = len(self._messages)
-        self._start = min(self._start, count)
-        if count - self._start > self.max_messages:
+        start = min(self._start, count)
+        if count - start > self.max_messages:
             # The most recent half, from a user turn where one starts in the older half.
             newest = count - max(self.max_messages // 2, 2)
             oldest = count - self.max_messages
             users = [i for i in range(newest, oldest - 1, -1) if self._messages[i].role == "user"]
-            self._start = users[0] if users else newest
-        start = self._start
+            start = users[0] if users else newest
+        if not peek:
+            self._start = start
         while start < count and self._messages[start].role in ("tool_result", "tool_call"):
             start += 1
         return self._messages[start:]

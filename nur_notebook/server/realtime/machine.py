@@ -379,7 +379,7 @@ class SessionMachine:
         said, or a turn waiting, goes first; push-to-talk has no such moment)."""
         if not self.quiet or utterance.size == 0 or not self._vad_turns:
             return []
-        return [io.ListenAhead(utterance, history=self.history.window())]
+        return [io.ListenAhead(utterance, history=self.history.window(peek=True))]
 
     def _drop_speculation(self) -> list[io.Command]:
         """The user went on speaking: forget the held turn as if it never started."""

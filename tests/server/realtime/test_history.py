@@ -82,3 +82,16 @@ def test_a_dropped_speculative_turn_before_the_start_does_not_break_the_window()
     assert [m.content for m in history.window()] == ["q4", "a4"]
     history.truncate(2)
     assert [m.content for m in history.window()] == ["q1", "a1"]
+
+
+def test_a_peek_between_turns_moves_no_step() -> None:
+    peeked, plain = History(max_messages=8), History(max_messages=8)
+    for turn in range(1, 21):
+        for history in (peeked, plain):
+            history.add_user(f"question {turn}")
+        assert peeked.window() == plain.window()
+        for history in (peeked, plain):
+            history.add_agent(f"answer {turn}")
+        peek = peeked.window(peek=True)  # listening ahead, before the user's words
+        assert peek[-1].content == f"answer {turn}"
+        assert len(peek) <= 8
