@@ -162,6 +162,9 @@ class Brain(abc.ABC):
         """Whether a reply is being generated or waits now (False when it cannot tell)."""
         return False
 
+    #: Whether ``listen_ahead`` does anything (else nobody transcribes speech for it).
+    reads_ahead: bool = False
+
     def listen_ahead(self, request: BrainRequest, heard: str) -> None:
         """The user is still speaking and has said ``heard`` so far (after the request's
         history): get ready for that turn (returns at once). Engines that keep a prompt

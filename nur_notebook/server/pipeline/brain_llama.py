@@ -63,6 +63,7 @@ class LlamaBrain(Brain):
     """Decisions from a local GGUF model, batched across sessions."""
 
     name = "llama-cpp"
+    reads_ahead = True  # its sessions keep their prompts in the KV cache
 
     def __init__(
         self,

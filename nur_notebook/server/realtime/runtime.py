@@ -337,7 +337,9 @@ class SessionRuntime:
         replies of other sessions (measured: 4 sessions speaking at once, 4.2x one
         session with it, 2.9x without)."""
         gate = self._engines.ahead_gate
-        if not self._engines.idle() or not gate.acquire(blocking=False):
+        if not self._engines.brain.reads_ahead or not self._engines.idle():
+            return
+        if not gate.acquire(blocking=False):
             return
         agent = self.info.agent
         try:
