@@ -379,7 +379,8 @@ class SessionMachine:
         said, or a turn waiting, goes first; push-to-talk has no such moment)."""
         if not self.quiet or utterance.size == 0 or not self._vad_turns:
             return []
-        return [io.ListenAhead(utterance, history=self.history.window(peek=True))]
+        window = self.history.window(peek=True)
+        return [io.ListenAhead(utterance, history=window, mark=len(self.history))]
 
     def _drop_speculation(self) -> list[io.Command]:
         """The user went on speaking: forget the held turn as if it never started."""

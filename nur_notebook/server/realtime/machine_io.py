@@ -261,6 +261,8 @@ class ListenAhead(EngineWork):
 
     audio: Float32Audio
     history: list[Message] = field(default_factory=list)
+    #: How many messages the session's history held: once it holds more, the guess is old.
+    mark: int = 0
 
 
 @dataclass(frozen=True)

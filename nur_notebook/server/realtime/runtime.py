@@ -257,9 +257,9 @@ class SessionRuntime:
                 self.listener.clear()
             case io.Transcribe(job=job, audio=audio):
                 self._jobs[job] = self._spawn(self._transcribe(job, audio))
-            case io.ListenAhead(audio=audio, history=history):
+            case io.ListenAhead():
                 if self._ahead is None or self._ahead.done():
-                    self._ahead = self._spawn(self._listen_ahead(audio, history))
+                    self._ahead = self._spawn(self._listen_ahead(command))
             case io.CancelTranscribe(job=job):
                 if (task := self._jobs.pop(job, None)) is not None:
                     task.cancel()
@@ -330,7 +330,7 @@ class SessionRuntime:
         except Exception:  # only a head start: the next turn works without it
             log.exception("preparing the next turn of %s failed", self.info.session_id)
 
-    async def _listen_ahead(self, audio: Float32Audio, history: list[Message]) -> None:
+    async def _listen_ahead(self, ahead: io.ListenAhead) -> None:
         """Transcribe the speech so far and let the brain read it, so the turn, when it
         ends, evaluates only its last words. One at a time in the whole server, and only
         while the engines have nothing else to do: on two cores its work would slow the
@@ -345,20 +345,24 @@ class SessionRuntime:
         try:
             transcribe = functools.partial(
                 self._engines.stt.transcribe_ahead,
-                audio,
+                ahead.audio,
                 language=agent.language,
                 hints=stt_hints(agent.tools),
             )
             heard = heard_so_far(str(await self._blocking(transcribe)))
-            if heard is None or not self.machine.quiet or self._engines.brain.busy:
-                return  # this turn began meanwhile, or another's reply is being written
-            request = agent.brain_request(self.info.session_id, history)
+            if heard is None or self._engines.brain.busy or not self._still(ahead):
+                return  # a turn began meanwhile, or another's reply is being written
+            request = agent.brain_request(self.info.session_id, ahead.history)
             listen = functools.partial(self._engines.brain.listen_ahead, request, heard)
             await self._blocking(listen)
         except Exception:  # only a head start: the turn works without it
             log.exception("listening ahead in %s failed", self.info.session_id)
         finally:
             gate.release()
+
+    def _still(self, ahead: io.ListenAhead) -> bool:
+        """Whether the session is where it was when ``ahead`` was asked for."""
+        return self.machine.quiet and len(self.machine.history) == ahead.mark
 
     async def _transcribe(self, job: int, audio: Float32Audio) -> None:
         started = time.monotonic()

@@ -137,6 +137,7 @@ def test_words_so_far_are_read_ahead_only_while_nothing_else_runs() -> None:
     ahead = script.of(io.ListenAhead, script.feed(io.SpeechProgress(utterance(1.0)), after=0.1))
     assert len(ahead) == 1
     assert [m.content for m in ahead[0].history] == ["Hi", "Hello!"]  # the turn's history
+    assert ahead[0].mark == 2  # once the history holds more, the guess is old
     assert emitted(script.feed(io.SpeechProgress(utterance(2.0)))) == []  # nothing seen
 
     script.say("Stop")  # a reply being said goes first
