@@ -192,9 +192,32 @@ class WhisperSTT(STT):
 
     def transcribe(self, audio: Float32Audio, *, language: str, hints: str | None = None) -> str:
         model, lock, prompt = self._choose(audio, language=language, hints=hints)
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        seconds = audio.size / INPUT_SAMPLE_RATE
         with lock:
-            window = self._window_s
-            return self._run(model, audio, language=language, prompt=prompt, window_s=window)
+            if self._window_s is not None and seconds < _LONGEST_WINDOWED_S:
+                frames = whisper_window.window_frames(
+                    seconds, min_window_s=self._window_s, room=_ROOM_FOR_SPEECH
+                )
+                return self._transcribe_windowed(
+                    model, audio, frames=frames, language=language, prompt=prompt
+                )
+            segments, _info = model.transcribe(
+                audio,
+                language=language,
+                beam_size=self._beam_size,
+                vad_filter=False,
+                condition_on_previous_text=False,
+                without_timestamps=True,
+                temperature=0.0,
+                initial_prompt=prompt,
+            )
+            text = " ".join(
+                segment.text
+                for segment in segments
+                if not _not_speech(segment.no_speech_prob, segment.avg_logprob)
+            )
+        return normalize_transcript(text)
 
     def transcribe_ahead(
         self, audio: Float32Audio, *, language: str, hints: str | None = None
@@ -223,9 +246,7 @@ class WhisperSTT(STT):
             lock.release()
         if decoded.hit_cap or whisper_window.repeats_itself(decoded.text):
             return ""
-        if _not_speech(decoded.no_speech_prob, decoded.avg_logprob):
-            return ""
-        return normalize_transcript(decoded.text)
+        return _text_of(decoded)
 
     def _choose(
         self, audio: Float32Audio, *, language: str, hints: str | None
@@ -238,41 +259,6 @@ class WhisperSTT(STT):
         if language == "en":
             return self._english, self._english_lock, (hints or None)
         return self._other_model(), self._other_lock, None
-
-    def _run(
-        self,
-        model: Any,
-        audio: Float32Audio,
-        *,
-        language: str,
-        prompt: str | None,
-        window_s: float | None,
-    ) -> str:
-        audio = np.ascontiguousarray(audio, dtype=np.float32)
-        seconds = audio.size / INPUT_SAMPLE_RATE
-        if window_s is not None and seconds < _LONGEST_WINDOWED_S:
-            frames = whisper_window.window_frames(
-                seconds, min_window_s=window_s, room=_ROOM_FOR_SPEECH
-            )
-            return self._transcribe_windowed(
-                model, audio, frames=frames, language=language, prompt=prompt
-            )
-        segments, _info = model.transcribe(
-            audio,
-            language=language,
-            beam_size=self._beam_size,
-            vad_filter=False,
-            condition_on_previous_text=False,
-            without_timestamps=True,
-            temperature=0.0,
-            initial_prompt=prompt,
-        )
-        text = " ".join(
-            segment.text
-            for segment in segments
-            if not _not_speech(segment.no_speech_prob, segment.avg_logprob)
-        )
-        return normalize_transcript(text)
 
     def _transcribe_windowed(
         self, model: Any, audio: Float32Audio, *, frames: int, language: str, prompt: str | None
@@ -296,12 +282,17 @@ class WhisperSTT(STT):
         ):
             self.full_window_retries += 1
             decoded = decode(whisper_window.FULL_WINDOW)
-        if _not_speech(decoded.no_speech_prob, decoded.avg_logprob):
-            return ""
-        text = normalize_transcript(decoded.text)
-        # Over silence the decoder may still write a lone "." (faster-whisper's 30 s
-        # window drops it by its no-speech test; a shorter window can score it higher).
-        return text if any(c.isalnum() for c in text) else ""
+        return _text_of(decoded)
+
+
+def _text_of(decoded: whisper_window.Decoded) -> str:
+    """A window's transcript for the brain ("" when Whisper heard no speech)."""
+    if _not_speech(decoded.no_speech_prob, decoded.avg_logprob):
+        return ""
+    text = normalize_transcript(decoded.text)
+    # Over silence the decoder may still write a lone "." (faster-whisper's 30 s
+    # window drops it by its no-speech test; a shorter window can score it higher).
+    return text if any(c.isalnum() for c in text) else ""
 
 
 def _not_speech(no_speech_prob: float, avg_logprob: float) -> bool:
