@@ -205,12 +205,17 @@ class LlamaBrain(Brain):
     def opening_tokens(self, request: BrainRequest) -> list[int]:
         """The prompt of the request's conversation up to where the user's next words go
         (the user's turn opened: ``<|im_start|>user`` and its newline for Qwen)."""
+        return self._before_user_words(request, "Yes", "No")
+
+    def _before_user_words(self, request: BrainRequest, said: str, other: str) -> list[int]:
+        """The prompt with the user's next message ``said`` or ``other``, as far as the
+        two agree: up to where they differ, before the message's end."""
         ahead = [
             self.prompt_tokens(
-                self._chat(replace(request, history=[*request.history, Message("user", word)])),
+                self._chat(replace(request, history=[*request.history, Message("user", words)])),
                 reply=False,
             )
-            for word in ("Yes", "No")
+            for words in (said, other)
         ]
         return ahead[0][: common_prefix(*ahead)]
 
@@ -231,14 +236,8 @@ class LlamaBrain(Brain):
         evaluates only the rest (what differs from ``heard`` is evaluated again)."""
         if request.session is None or not heard.strip():
             return
-        ahead = [
-            self.prompt_tokens(
-                self._chat(replace(request, history=[*request.history, Message("user", said)])),
-                reply=False,
-            )
-            for said in (f"{heard} yes", f"{heard} no")
-        ]
-        self._engine.warm(ahead[0][: common_prefix(*ahead)], key=request.session, share=False)
+        ahead = self._before_user_words(request, f"{heard} yes", f"{heard} no")
+        self._engine.warm(ahead, key=request.session, share=False)
 
     def respond(self, request: BrainRequest) -> Iterator[BrainEvent]:
         tools, history = request.tools, request.history
