@@ -157,11 +157,10 @@ class BatchEngine:
             sampler = make_sampler(self._lib, self._vocab, grammar)
         except GrammarError as exc:
             raise GenerationError(str(exc)) from exc
-        bound = grammar is not None  # a jump needs the grammar to say what is allowed
+        bound = grammar is not None
         request = Request(
-            prompt, key=key, sampler=sampler, max_tokens=max_tokens, constrained=bound
+            prompt, key=key, sampler=sampler, max_tokens=max_tokens, constrained=bound, jump=jump
         )
-        request.jump = jump if bound else None
         with self._cond:
             if self._closed:
                 self._lib.llama_sampler_free(request.sampler)

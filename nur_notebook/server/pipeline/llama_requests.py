@@ -54,7 +54,9 @@ class Request:
         #: The reply's tokens to evaluate next: the one just sampled, and any text the
         #: grammar's path takes after it (``jump``) evaluated in the same step.
         self.next_tokens: list[int] = []
-        self.jump = jump  # the reply so far -> text it writes next whatever is sampled
+        # The reply so far -> text it writes next whatever is sampled; only a grammar
+        # says what is allowed, so a request without one never jumps.
+        self.jump = jump if constrained else None
         self.text = ""  # the reply so far
         self.logit_index: int | None = None
         self.generated = 0
