@@ -93,7 +93,6 @@ class SessionRuntime:
         self._lock = asyncio.Lock()
         self._loop = asyncio.get_running_loop()
         self._jobs: dict[int, asyncio.Task[None]] = {}
-        self._ahead: asyncio.Task[None] | None = None
         self._brains: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
         self._speakers: dict[str, Speaker] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -257,9 +256,8 @@ class SessionRuntime:
                 self.listener.clear()
             case io.Transcribe(job=job, audio=audio):
                 self._jobs[job] = self._spawn(self._transcribe(job, audio))
-            case io.ListenAhead():
-                if self._ahead is None or self._ahead.done():
-                    self._ahead = self._spawn(self._listen_ahead(command))
+            case io.ListenAhead():  # one at a time in the server: the gate
+                self._spawn(self._listen_ahead(command))
             case io.CancelTranscribe(job=job):
                 if (task := self._jobs.pop(job, None)) is not None:
                     task.cancel()
