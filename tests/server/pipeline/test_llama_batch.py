@@ -352,7 +352,10 @@ def test_the_envelope_jump_gives_the_same_decisions_in_fewer_steps(llama_brain: 
     engine: BatchEngine = llama_brain.engine
     tools = TOOLS[:2]
     grammar = llama_brain._grammar(tools)
-    for question in ("Where is my order 5581?", "Do you have a store in Berlin?"):
+    # Neither is a near tie. A store question beside store_hours is one: "Do you have a
+    # store in Berlin?" was a call with the jump in one full run under load and a spoken
+    # answer in others; the same logits summed in another order can tip a near tie.
+    for question in ("Where is my order 5581?", "Thanks, that is all for today."):
         messages = chat_messages(BrainRequest(SHOP, tools, "en", [Message("user", question)]))
         prompt = llama_brain.prompt_tokens(messages)
         seen: dict[str, tuple[object, int, int]] = {}
@@ -360,7 +363,7 @@ def test_the_envelope_jump_gives_the_same_decisions_in_fewer_steps(llama_brain: 
             ("plain", None),
             ("jump", lambda reply: envelope_jump(reply, tools)),
         ]
-        if "store" in question:  # a jump the grammar refuses is not taken (a say reply)
+        if "Thanks" in question:  # a jump the grammar refuses is not taken (a say reply)
             ways.append(("refused", lambda reply: "" if reply else "["))
         for name, jump in ways:
             key = "jump"  # one slot: each way starts from the same evaluated prompt
