@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
+import psutil
 import pytest
 from nur_server_process import ServerProcess
 from shared_engines import shared_engines
@@ -47,6 +50,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _folder_seconds: defaultdict[str, float] = defaultdict(float)
+_file_cpu: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+_cpu_marks: dict[str, tuple[float, float]] = {}
+_engines_pid: list[psutil.Process] = []
 _folder_tests: defaultdict[str, int] = defaultdict(int)
 _file_seconds: defaultdict[str, float] = defaultdict(float)
 _session_started = time.monotonic()
@@ -57,12 +63,55 @@ def _folder(nodeid: str) -> str:
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system + times.children_user + times.children_system)
+
+
+def _engines_cpu(config: pytest.Config) -> float:
+    """The shared engines server's CPU seconds so far (0 before it runs)."""
+    if not _engines_pid:
+        base = Path(str(config._tmp_path_factory.getbasetemp()))  # type: ignore[attr-defined]
+        root = base if not hasattr(config, "workerinput") else base.parent
+        try:
+            info = json.loads((root / "nur-engines" / "server.json").read_text())
+            _engines_pid.append(psutil.Process(int(info["pid"])))
+        except (OSError, ValueError, KeyError, psutil.Error):
+            return 0.0
+    try:
+        return _cpu_seconds(_engines_pid[0])
+    except psutil.Error:
+        _engines_pid.clear()
+        return 0.0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _cpu_marks[item.nodeid] = (_cpu_seconds(psutil.Process()), _engines_cpu(item.config))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """After a test's teardown, the CPU seconds its worker (with the processes it reaped) and
+    the engines server spent while it ran, for the summary's CPU table (with two workers the
+    server's seconds of tests running at the same time are counted in both)."""
+    report = yield
+    if call.when == "teardown" and item.nodeid in _cpu_marks:
+        worker, engines = _cpu_marks.pop(item.nodeid)
+        spent = (_cpu_seconds(psutil.Process()) - worker, _engines_cpu(item.config) - engines)
+        report.user_properties.append(("cpu", spent))  # type: ignore[attr-defined]
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Sum each test's setup, call and teardown time by folder (session fixtures count where
     they are first set up)."""
     folder = _folder(report.nodeid)
     _folder_seconds[folder] += report.duration
     _file_seconds[report.nodeid.split("::", 1)[0]] += report.duration
+    for _name, (worker, engines) in (p for p in report.user_properties if p[0] == "cpu"):
+        cpu = _file_cpu[report.nodeid.split("::", 1)[0]]
+        cpu[0], cpu[1] = cpu[0] + worker, cpu[1] + engines
     if report.when == "call":
         _folder_tests[folder] += 1
 
@@ -81,3 +130,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("slowest files")
     for path, seconds in sorted(_file_seconds.items(), key=lambda kv: -kv[1])[:15]:
         terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
+    terminalreporter.section("CPU seconds: each worker's own (with reaped children), the server's")
+    folders: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for path, (worker, engines) in _file_cpu.items():
+        folder = folders[_folder(path)]
+        folder[0], folder[1] = folder[0] + worker, folder[1] + engines
+    rows = sorted(_file_cpu.items(), key=lambda kv: -sum(kv[1]))[:20]
+    for name, (worker, engines) in [*sorted(folders.items(), key=lambda kv: -sum(kv[1])), *rows]:
+        terminalreporter.write_line(f"{worker:8.1f} s {engines:8.1f} s  {name}")
+    worker_all = sum(w for w, _ in _file_cpu.values())
+    engines_all = sum(e for _, e in _file_cpu.values())
+    terminalreporter.write_line(
+        f"{worker_all:8.1f} s {engines_all:8.1f} s  in all (the server's seconds of tests "
+        "running at once count in each)"
+    )
