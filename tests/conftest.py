@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -52,7 +53,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 _folder_seconds: defaultdict[str, float] = defaultdict(float)
 _file_cpu: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
 _cpu_marks: dict[str, tuple[float, float]] = {}
-_engines_pid: list[psutil.Process] = []
 _folder_tests: defaultdict[str, int] = defaultdict(int)
 _file_seconds: defaultdict[str, float] = defaultdict(float)
 _session_started = time.monotonic()
@@ -68,26 +68,45 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return float(times.user + times.system + times.children_user + times.children_system)
 
 
-def _engines_cpu(config: pytest.Config) -> float:
-    """The shared engines server's CPU seconds so far (0 before it runs)."""
-    if not _engines_pid:
-        base = Path(str(config._tmp_path_factory.getbasetemp()))  # type: ignore[attr-defined]
-        root = base if not hasattr(config, "workerinput") else base.parent
-        try:
-            info = json.loads((root / "nur-engines" / "server.json").read_text())
-            _engines_pid.append(psutil.Process(int(info["pid"])))
-        except (OSError, ValueError, KeyError, psutil.Error):
-            return 0.0
-    try:
-        return _cpu_seconds(_engines_pid[0])
-    except psutil.Error:
-        _engines_pid.clear()
-        return 0.0
+class _EnginesCpu:
+    """The shared engines server's CPU seconds so far, read by pid from its ``server.json``
+    (0 before it runs; its last reading once it has stopped)."""
+
+    def __init__(self) -> None:
+        self.process: psutil.Process | None = None
+        self.seconds = 0.0
+        self.ours = False  # started by this worker: once reaped, its seconds are our children's
+        self.gone = False
+
+    def read(self, config: pytest.Config) -> float:
+        if self.process is None:
+            base = Path(str(config._tmp_path_factory.getbasetemp()))  # type: ignore[attr-defined]
+            root = base if not hasattr(config, "workerinput") else base.parent
+            try:
+                info = json.loads((root / "nur-engines" / "server.json").read_text())
+                self.process = psutil.Process(int(info["pid"]))
+                self.ours = self.process.ppid() == os.getpid()
+            except (OSError, ValueError, KeyError, psutil.Error):
+                return 0.0
+        if not self.gone:
+            try:
+                self.seconds = _cpu_seconds(self.process)
+            except psutil.Error:
+                self.gone = True  # stopped by the last worker out
+        return self.seconds
+
+    def worker(self) -> float:
+        """This worker's CPU seconds with its reaped children's, the engines server left out."""
+        spent = _cpu_seconds(psutil.Process())
+        return spent - self.seconds if self.ours and self.gone else spent
+
+
+_engines = _EnginesCpu()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    _cpu_marks[item.nodeid] = (_cpu_seconds(psutil.Process()), _engines_cpu(item.config))
+    _cpu_marks[item.nodeid] = (_engines.worker(), _engines.read(item.config))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -98,7 +117,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if call.when == "teardown" and item.nodeid in _cpu_marks:
         worker, engines = _cpu_marks.pop(item.nodeid)
-        spent = (_cpu_seconds(psutil.Process()) - worker, _engines_cpu(item.config) - engines)
+        engines_now = _engines.read(item.config)
+        spent = (_engines.worker() - worker, engines_now - engines)
         report.user_properties.append(("cpu", spent))  # type: ignore[attr-defined]
     return report
 
