@@ -109,6 +109,8 @@ EXAMPLES = (
     'Naples?": {"say": "The margherita, with tomato, mozzarella and basil."}\n'
     '- The same user says "A large margherita, please": {"tool": "order_pizza", '
     '"arguments": {"size": "large", "kind": "margherita"}}\n'
+    '- With stock_price(company), the user asks "Is Nvidia doing well on the market '
+    'today?": {"tool": "stock_price", "arguments": {"company": "Nvidia"}}\n'
     '- With train_delay(train_number), the user asks "Is train 4521 late today?": '
     '{"tool": "train_delay", "arguments": {"train_number": "4521"}}\n'
     '- The same user asks "Is first class worth it on a long trip?": {"say": "For a long '
