@@ -107,7 +107,9 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
     table" for one); and one said value used for more arguments than it was said for (the
     account a transfer is to, copied as the one it is from).
 
-    Values without digits (names, places) are not checked: the model may rightly
+    A day in words ("Friday", "next week") counts as said once the user said when (a
+    number or a word like "tomorrow"; "Friday" may be worked out from "tomorrow"). Other
+    values without digits (names, places) are not checked: the model may rightly
     rephrase them. Dates and times count as said when worked out from what the user
     said (:func:`_worked_out`): "tomorrow" for "2026-12-02", "at half past seven" for
     "19:30", but not "18:00" for "a table on Saturday".
@@ -123,6 +125,10 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
             if not _number_said(float(value), numbers):  # 22 degrees for "what can you do?"
                 missing.append(name)
             continue
+        if isinstance(value, str) and _says_when_in_words(value):
+            if not _said_when(history):  # "Friday" for "can I book a fitting?"
+                missing.append(name)
+            continue
         if not (isinstance(value, str) and any(ch.isdigit() or ch == "@" for ch in value)):
             continue  # an email ("example@example.com" for "reset my password") counts too
         if _worked_out(value, history):
@@ -132,6 +138,20 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
         if uses[key] > (heard.count(key) or spelled.count(key)):
             missing.append(name)
     return missing
+
+
+#: Words that may go with a day said in words ("this Friday", "on Monday").
+_DAY_FILLERS = frozenset("this on the coming at in el la le am".split())
+
+
+def _says_when_in_words(value: str) -> bool:
+    """Whether ``value`` names a day in words only: "Friday", "next Monday", "demain"."""
+    words = _words(value)
+    return (
+        bool(words)
+        and all(w in _WHEN_WORDS or w in _DAY_FILLERS for w in words)
+        and any(w in _WHEN_WORDS for w in words)
+    )
 
 
 def _is_number(value: Any) -> bool:

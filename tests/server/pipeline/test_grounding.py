@@ -102,6 +102,18 @@ def test_letters_said_by_a_word_ground_a_code() -> None:
     assert ungrounded_arguments(call, [Message("user", "bravo nine four")]) == ["reference"]
 
 
+def test_a_day_in_words_counts_as_said_only_after_words_that_say_when() -> None:
+    fitting = ToolCallDecision("book_fitting", {"day": "Friday"})
+    assert ungrounded_arguments(fitting, [Message("user", "Can I book a fitting?")]) == ["day"]
+    for said in ("A fitting on Friday, please.", "Tomorrow, please.", "Mañana por la tarde"):
+        assert ungrounded_arguments(fitting, [Message("user", said)]) == [], said
+    later = ToolCallDecision("book_fitting", {"day": "next Monday"})
+    assert ungrounded_arguments(later, [Message("user", "I'd like a fitting")]) == ["day"]
+    # A name is not a day: it is not checked.
+    shop = ToolCallDecision("find_store", {"city": "Sunday River"})
+    assert ungrounded_arguments(shop, [Message("user", "Any shop near the ski resort?")]) == []
+
+
 def test_a_span_of_days_does_not_say_which_day() -> None:
     weather = _strings("weather_forecast", "city", "date")
     guessed = ToolCallDecision("weather_forecast", {"city": "Rome", "date": "2026-12-02"})
