@@ -76,6 +76,7 @@ def _user_words(history: list[Message]) -> set[str]:
 def _said_when(history: list[Message]) -> bool:
     """Whether a user turn says when: a number or a word like "tomorrow", "viernes"."""
     words = _user_words(history)
+    words |= {w[:-1] for w in words if w.endswith("s")}  # "on Mondays"
     return any(ch.isdigit() for w in words for ch in w) or bool(words & _WHEN_WORDS)
 
 
