@@ -112,8 +112,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """After a test's teardown, the CPU seconds its worker (with the processes it reaped) and
-    the engines server spent while it ran, for the summary's CPU table (with two workers the
-    server's seconds of tests running at the same time are counted in both)."""
+    the engines server spent while it ran, for the summary's CPU table. With two workers the
+    server's seconds of tests running at the same time are counted in both; a process that
+    lives for the whole run (a Jupyter server and its kernels) counts where it is reaped."""
     report = yield
     if call.when == "teardown" and item.nodeid in _cpu_marks:
         worker, engines = _cpu_marks.pop(item.nodeid)
