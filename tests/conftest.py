@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 from nur_server_process import ServerProcess
-from shared_engines import shared_engines
+from shared_engines import engines_pid, shared_engines
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +22,7 @@ def engines_process(
     """The one local server with every engine loaded, shared by every folder's tests and
     every pytest-xdist worker (the engines cost ~2.5 GB and tens of seconds to load: once
     per run is enough). Each worker has an account of its own on it."""
-    base = tmp_path_factory.getbasetemp()
-    root = base if worker_id == "master" else base.parent
+    root = _run_root(tmp_path_factory.getbasetemp(), worker=worker_id != "master")
     with shared_engines(root, account=f"tests-{worker_id}") as server:
         yield server
 
@@ -63,6 +61,12 @@ def _folder(nodeid: str) -> str:
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
+def _run_root(base: Path, *, worker: bool) -> Path:
+    """The temporary directory every pytest-xdist worker of the run shares (a worker's
+    basetemp is a folder of it)."""
+    return base.parent if worker else base
+
+
 def _cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system + times.children_user + times.children_system)
@@ -80,13 +84,14 @@ class _EnginesCpu:
 
     def read(self, config: pytest.Config) -> float:
         if self.process is None:
-            base = Path(str(config._tmp_path_factory.getbasetemp()))  # type: ignore[attr-defined]
-            root = base if not hasattr(config, "workerinput") else base.parent
+            base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+            pid = engines_pid(_run_root(base, worker=hasattr(config, "workerinput")))
             try:
-                info = json.loads((root / "nur-engines" / "server.json").read_text())
-                self.process = psutil.Process(int(info["pid"]))
-                self.ours = self.process.ppid() == os.getpid()
-            except (OSError, ValueError, KeyError, psutil.Error):
+                self.process = psutil.Process(pid) if pid is not None else None
+                self.ours = self.process is not None and self.process.ppid() == os.getpid()
+            except psutil.Error:
+                self.process = None
+            if self.process is None:
                 return 0.0
         if not self.gone:
             try:
@@ -129,9 +134,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     they are first set up)."""
     folder = _folder(report.nodeid)
     _folder_seconds[folder] += report.duration
-    _file_seconds[report.nodeid.split("::", 1)[0]] += report.duration
+    path = report.nodeid.split("::", 1)[0]
+    _file_seconds[path] += report.duration
     for _name, (worker, engines) in (p for p in report.user_properties if p[0] == "cpu"):
-        cpu = _file_cpu[report.nodeid.split("::", 1)[0]]
+        cpu = _file_cpu[path]
         cpu[0], cpu[1] = cpu[0] + worker, cpu[1] + engines
     if report.when == "call":
         _folder_tests[folder] += 1

@@ -65,6 +65,12 @@ def _running(data_dir: Path) -> tuple[str, int] | None:
     return (str(info["base_url"]), pid) if pid > 0 and _alive(pid) else None
 
 
+def engines_pid(root: Path) -> int | None:
+    """The pid of the run's engines server under ``root``, while it runs."""
+    running = _running(root / "nur-engines")
+    return running[1] if running else None
+
+
 def _new_account(data_dir: Path, label: str) -> str:
     """A new API key of the server in ``data_dir`` (``nur-notebook keys create``)."""
     made = subprocess.run(
