@@ -32,18 +32,15 @@ STORY = (
 
 def _prompt(brain: LlamaBrain, n: int, context: int) -> list[int]:
     """A story request whose prompt is about ``context`` tokens (history padding it)."""
+    system = f"You are storyteller number {n}."
+
+    def tokens(history: list[Message]) -> list[int]:
+        return brain.prompt_tokens(chat_messages(BrainRequest(system, [], "en", history)))
+
     history: list[Message] = []
-    tokens: list[int] = []
-    while True:
-        request = BrainRequest(f"You are storyteller number {n}.", [], "en", history)
-        tokens = brain.prompt_tokens(chat_messages(request))
-        if len(tokens) >= context - 40:
-            break
+    while len(tokens(history)) < context - 40:
         history += [Message("user", f"Question {len(history)}: {STORY}"), Message("agent", STORY)]
-    request = BrainRequest(
-        f"You are storyteller number {n}.", [], "en", [*history, Message("user", STORY)]
-    )
-    return brain.prompt_tokens(chat_messages(request))
+    return tokens([*history, Message("user", STORY)])
 
 
 def run_width(engine: BatchEngine, prompts: list[list[int]], tokens: int) -> tuple[float, int]:
