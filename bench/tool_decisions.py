@@ -120,16 +120,20 @@ def local_runner(*, reply_format: str | None, jobs: int = 1) -> Runner:
             )
         )
         with contextlib.closing(events):  # closing it early stops the generation
-            return _first_move(events, history)
+            return _first_move(events, history, known=system_prompt, tools=tools)
 
     return run
 
 
-def _first_move(events: Iterator[BrainEvent], history: list[Message]) -> tuple[Outcome, str]:
+def _first_move(
+    events: Iterator[BrainEvent], history: list[Message], **agent: Any
+) -> tuple[Outcome, str]:
+    """The first call (None if refused as a session refuses it: ``agent`` gives the
+    agent's prompt and tools to ``ungrounded_arguments``), or what the agent said."""
     said: list[str] = []
     for event in events:
         if isinstance(event, ToolCallDecision):
-            if ungrounded_arguments(event, history):  # the session would refuse it
+            if ungrounded_arguments(event, history, **agent):  # the session would refuse it
                 return None, f"(refused {event.name}{json.dumps(event.arguments)})"
             return (event.name, dict(event.arguments)), ""
         if isinstance(event, SayDelta):

@@ -17,6 +17,7 @@ matches "a 77", "447" "four four seven" and "B9X4" "B as in bravo, nine, X, four
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
@@ -100,25 +101,37 @@ def _worked_out(value: str, history: list[Message]) -> bool:
     return bool({h, h % 12, (h + 1) % 12} & said) or any(str(h) in w for w in words)
 
 
-def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> list[str]:
-    """Arguments whose values nobody said: string values with a digit or an ``@`` (order
-    numbers, IDs, phone numbers, emails, times) found neither in the user's words (a letter
-    said by a word counts as the letter: "B as in bravo", "delta") nor in earlier tool
-    results; numbers not said in digits or words (``said_numbers``: "twenty two", "a
-    table" for one); and one said value used for more arguments than it was said for (the
-    account a transfer is to, copied as the one it is from).
+def ungrounded_arguments(
+    decision: ToolCallDecision,
+    history: list[Message],
+    *,
+    known: str = "",
+    tools: list[ToolSpec] | None = None,
+) -> list[str]:
+    """Arguments whose values nobody said: string values with a digit, an ``@`` or an
+    ``_`` (order numbers, IDs, phone numbers, emails, times, codes) found neither in the
+    user's words (a letter said by a word counts as the letter: "B as in bravo", "delta")
+    nor in earlier tool results nor in ``known`` (the agent's own prompt: "the caller's
+    account is 4471"); names nobody said (:func:`_name_said`: "London" for "what's the
+    weather going to be like?"), unless ``tools`` gives the parameter's options (an
+    ``enum``: the grammar keeps to them); numbers not said in digits or words (``said_numbers``:
+    "twenty two", "a table" for one); and one said value used for more arguments than it
+    was said for (the account a transfer is to, copied as the one it is from).
 
     A day in words ("Friday", "next week") counts as said once the user said when (a
     number or a word like "tomorrow"; "Friday" may be worked out from "tomorrow"). Other
-    values without digits (names, places) are not checked: the model may rightly
-    rephrase them. Dates and times count as said when worked out from what the user
-    said (:func:`_worked_out`): "tomorrow" for "2026-12-02", "at half past seven" for
-    "19:30", but not "18:00" for "a table on Saturday".
+    text (a summary, a title, a dish) is not checked: the model may rightly rephrase it.
+    Dates and times count as said when worked out from what the user said
+    (:func:`_worked_out`): "tomorrow" for "2026-12-02", "at half past seven" for "19:30",
+    but not "18:00" for "a table on Saturday".
     """
     said = [m.content for m in history if m.role in ("user", "tool_result") and m.content]
+    numbers = _numbers_for(decision, said)
+    said += [known] if known else []
     heard = " ".join(_squeeze(digits_in_words(text)) for text in said)
     spelled = " ".join(_squeeze(digits_in_words(spelled_letters(text))) for text in said)
-    numbers = _numbers_for(decision, said)
+    tool = next((t for t in tools or [] if t.name == decision.name), None)
+    options = {k for k, spec in (tool.parameters if tool else {}).items() if spec.get("enum")}
     missing = []
     uses: dict[str, int] = {}
     for name, value in decision.arguments.items():
@@ -130,7 +143,11 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
             if not _said_when(history):  # "Friday" for "can I book a fitting?"
                 missing.append(name)
             continue
-        if not (isinstance(value, str) and any(ch.isdigit() or ch == "@" for ch in value)):
+        if isinstance(value, str) and name not in options and _is_a_name(value):
+            if not _name_said(value, said):  # "Athens" for "when should I visit Greece?"
+                missing.append(name)
+            continue
+        if not (isinstance(value, str) and any(ch.isdigit() or ch in "@_" for ch in value)):
             continue  # an email ("example@example.com" for "reset my password") counts too
         if _worked_out(value, history):
             continue
@@ -139,6 +156,40 @@ def ungrounded_arguments(decision: ToolCallDecision, history: list[Message]) -> 
         if uses[key] > (heard.count(key) or spelled.count(key)):
             missing.append(name)
     return missing
+
+
+def _is_a_name(value: str) -> bool:
+    """Whether ``value`` is a name of one to four words, each capitalised ("London", "New
+    York", "Air Max"), with no digit or code characters (those are checked as IDs)."""
+    tokens = value.split()
+    return 0 < len(tokens) <= 4 and all(
+        t[:1].isupper() and t.replace("-", "").replace("'", "").isalpha() for t in tokens
+    )
+
+
+#: A name's word and a word said match when they agree this far (or are equal, if
+#: shorter): the model writes a place in its English form ("Londres", "Múnich", "Viena"
+#: said; "London", "Munich", "Vienna" written).
+_NAME_STEM = 3
+
+
+def _fold(word: str) -> str:
+    """``word`` lower-cased without accents ("Múnich" -> "munich", "Köln" -> "koln")."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch)
+    )
+
+
+def _name_said(value: str, texts: list[str]) -> bool:
+    """Whether a word of the name ``value`` was said in ``texts``, as the word or its form
+    in another language (the first :data:`_NAME_STEM` letters alike): "York" of "New
+    York" in "Nueva York"."""
+    said = {_fold(w) for text in texts for w in _words(text)}
+    stems = {w[:_NAME_STEM] for w in said if len(w) >= _NAME_STEM}
+    for word in map(_fold, _words(value)):
+        if word in said or (len(word) >= _NAME_STEM and word[:_NAME_STEM] in stems):
+            return True
+    return False
 
 
 #: Words that may go with a day said in words ("this Friday", "on Monday").

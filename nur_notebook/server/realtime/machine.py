@@ -34,6 +34,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Literal
 
 from nur_notebook.protocol import events as ev
@@ -45,6 +46,7 @@ from nur_notebook.protocol.settings import (
     split_prompt,
 )
 from nur_notebook.server.pipeline.base import Float32Audio
+from nur_notebook.server.pipeline.grounding import ungrounded_arguments
 from nur_notebook.server.realtime import machine_io as io
 from nur_notebook.server.realtime.history import History
 from nur_notebook.server.realtime.profile import RuntimeOptions, SessionInfo, describe_session
@@ -301,6 +303,11 @@ class SessionMachine:
             lead_s=self.options.lead_s,
             first_clause_words=self.options.first_clause_words,
             new_call_id=self._call_id,
+            unsaid=partial(
+                ungrounded_arguments,
+                known=self.info.agent.system_prompt,
+                tools=self.info.agent.tools,
+            ),
         )
         response = Response(
             ctx, response_id=self._new_id(), turn=turn.number, generation=self._generation

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from nur_notebook.protocol import events as ev
 from nur_notebook.protocol.errors import ErrorCode
-from nur_notebook.server.pipeline.base import Float32Audio, ToolCallDecision
+from nur_notebook.server.pipeline.base import Float32Audio, Message, ToolCallDecision
 from nur_notebook.server.pipeline.grounding import ungrounded_arguments
 from nur_notebook.server.pipeline.text import SentenceSplitter
 from nur_notebook.server.realtime import machine_io as io
@@ -117,6 +117,9 @@ class ResponseContext:
     lead_s: float = 0.25
     first_clause_words: int | None = 3
     new_call_id: Callable[[], str] = new_call_id
+    #: The arguments of a call nobody said (``grounding.ungrounded_arguments`` with the
+    #: agent's prompt and tools): the call is not run, the agent asks instead.
+    unsaid: Callable[[ToolCallDecision, list[Message]], list[str]] = ungrounded_arguments
 
 
 class Response:
@@ -240,7 +243,7 @@ class Response:
             last = self._splitter.flush()
             return [*self._sentences([last] if last else []), io.FinishSpeaking(self.response_id)]
         history = self.ctx.history
-        missing = ungrounded_arguments(decision, history.messages)
+        missing = self.ctx.unsaid(decision, history.messages)
         if missing:  # a made-up value: don't run the tool, make the agent ask instead
             history.add_tool_call(decision.name, decision.arguments)
             history.add_tool_result(

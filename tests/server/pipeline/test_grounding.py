@@ -34,9 +34,43 @@ def test_ids_from_tool_results_count_and_case_and_punctuation_do_not() -> None:
     assert ungrounded_arguments(call, history) == []
 
 
-def test_values_without_digits_are_not_checked() -> None:
+def test_a_name_counts_as_said_in_the_users_words_or_in_another_language() -> None:
     call = ToolCallDecision("find_store", {"city": "Munich"})
     assert ungrounded_arguments(call, [Message("user", "Any shop in München?")]) == []
+    for said in ("Weather in London?", "¿Qué tiempo hace en Londres?", "Il pleut à Londres ?"):
+        london = ToolCallDecision("weather", {"city": "London"})
+        assert ungrounded_arguments(london, [Message("user", said)]) == [], said
+    york = ToolCallDecision("weather", {"city": "New York"})
+    assert ungrounded_arguments(york, [Message("user", "¿Llueve en Nueva York?")]) == []
+    # Made up: a place nobody named, a code made of words.
+    guessed = [Message("user", "What's the weather going to be like?")]
+    assert ungrounded_arguments(ToolCallDecision("weather", {"city": "London"}), guessed) == [
+        "city"
+    ]
+    greece = [Message("user", "What's the best time of year to visit Greece?")]
+    assert ungrounded_arguments(ToolCallDecision("weather", {"city": "Athens"}), greece) == ["city"]
+    visa = ToolCallDecision("get_booking", {"reference": "JPN_VISA"})
+    assert ungrounded_arguments(visa, [Message("user", "Do I need a visa for Japan?")]) == [
+        "reference"
+    ]
+    # Text that is not a name is not checked: the model may rightly rephrase it.
+    ticket = ToolCallDecision("open_ticket", {"summary": "Laptop does not boot"})
+    assert ungrounded_arguments(ticket, [Message("user", "Mein Rechner startet nicht")]) == []
+
+
+def test_names_in_the_agents_prompt_and_options_of_the_tool_count_as_said() -> None:
+    here = ToolCallDecision("weather", {"city": "Lisbon"})
+    asked = [Message("user", "Will it rain here today?")]
+    assert ungrounded_arguments(here, asked) == ["city"]
+    assert ungrounded_arguments(here, asked, known="You are the Harbor Hotel in Lisbon.") == []
+    account = ToolCallDecision("get_balance", {"account_number": "4471"})
+    mine = [Message("user", "What's my balance?")]
+    assert ungrounded_arguments(account, mine, known="The caller's account is 4471.") == []
+    seat = ToolCallDecision("book_seat", {"cabin": "Economy"})
+    tools = [ToolSpec("book_seat", "", {"cabin": {"type": "string", "enum": ["Economy"]}})]
+    cheap = [Message("user", "The cheapest seat, please.")]
+    assert ungrounded_arguments(seat, cheap) == ["cabin"]
+    assert ungrounded_arguments(seat, cheap, tools=tools) == []  # the grammar keeps to them
 
 
 @pytest.mark.parametrize(
@@ -111,9 +145,12 @@ def test_a_day_in_words_counts_as_said_only_after_words_that_say_when() -> None:
         assert ungrounded_arguments(fitting, [Message("user", said)]) == [], said
     later = ToolCallDecision("book_fitting", {"day": "next Monday"})
     assert ungrounded_arguments(later, [Message("user", "I'd like a fitting")]) == ["day"]
-    # A name is not a day: it is not checked.
+    # A name is not a day: it counts as said when it was said, whoever said when.
     shop = ToolCallDecision("find_store", {"city": "Sunday River"})
-    assert ungrounded_arguments(shop, [Message("user", "Any shop near the ski resort?")]) == []
+    assert ungrounded_arguments(shop, [Message("user", "Any shop at Sunday River?")]) == []
+    assert ungrounded_arguments(shop, [Message("user", "Any shop near the ski resort?")]) == [
+        "city"
+    ]
 
 
 def test_a_span_of_days_does_not_say_which_day() -> None:

@@ -25,10 +25,15 @@ LOOKUP_ORDER = ToolSpec(
 )
 
 
-def session_info(*, max_turns: int = 5, initial_message: str | None = None) -> SessionInfo:
+def session_info(
+    *,
+    max_turns: int = 5,
+    initial_message: str | None = None,
+    system_prompt: str = "You are a support agent.",
+) -> SessionInfo:
     agent = AgentProfile(
         agent_id="agt_1",
-        system_prompt="You are a support agent.",
+        system_prompt=system_prompt,
         voice_id="joe",
         language="en",
         tools=[LOOKUP_ORDER],

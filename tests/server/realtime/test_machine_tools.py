@@ -86,6 +86,14 @@ def test_made_up_ids_are_refused_and_the_agent_must_ask() -> None:
     assert [c.text for c in script.of(io.Speak, said)] == ["Which order number is it?"]
 
 
+def test_an_id_the_agents_prompt_gives_counts_as_said_and_the_tool_runs() -> None:
+    script = Script(system_prompt="You help Ana. Her order number is 4471.")
+    script.say("Where is my order?")
+    out = decide(script, "4471")
+    assert [c.arguments for c in emitted(out, ev.ToolCall)] == [{"order_id": "4471"}]
+    assert not script.of(io.StartBrain, out)
+
+
 def test_tool_rounds_are_capped() -> None:
     script = Script()
     script.say("Check order 42 again and again")
