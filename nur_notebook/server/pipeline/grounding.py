@@ -183,13 +183,14 @@ def _fold(word: str) -> str:
 def _name_said(value: str, texts: list[str]) -> bool:
     """Whether a word of the name ``value`` was said in ``texts``, as the word or its form
     in another language (the first :data:`_NAME_STEM` letters alike): "York" of "New
-    York" in "Nueva York"."""
+    York" in "Nueva York"; or its initials ("NYC", "LA")."""
     said = {_fold(w) for text in texts for w in _words(text)}
     stems = {w[:_NAME_STEM] for w in said if len(w) >= _NAME_STEM}
-    for word in map(_fold, _words(value)):
-        if word in said or (len(word) >= _NAME_STEM and word[:_NAME_STEM] in stems):
-            return True
-    return False
+    words = [_fold(w) for w in _words(value)]
+    initials = "".join(w[0] for w in words)
+    if len(words) > 1 and any(w.startswith(initials) and len(w) <= len(words) + 1 for w in said):
+        return True  # "NYC" said, "New York" written
+    return any(w in said or (len(w) >= _NAME_STEM and w[:_NAME_STEM] in stems) for w in words)
 
 
 #: Words that may go with a day said in words ("this Friday", "on Monday").
