@@ -46,6 +46,7 @@ from nur_notebook.server.pipeline.grounding import repeats_a_call, without_unsai
 from nur_notebook.server.pipeline.llama_batch import BatchEngine
 from nur_notebook.server.pipeline.llama_slots import DEFAULT_PREFIX_CELLS, common_prefix
 from nur_notebook.server.pipeline.prompts import chat_messages, native_chat
+from nur_notebook.server.pipeline.switches import with_said_switch
 from nur_notebook.server.pipeline.tool_calls import (
     REPLY_ROOT,
     call_schema,
@@ -266,6 +267,7 @@ class LlamaBrain(Brain):
                 if isinstance(event, ToolCallDecision):
                     event = without_unsaid_options(event, tools=tools, history=history)
                     event = with_said_dates(event, history=history)
+                    event = with_said_switch(event, tools=tools, history=history)
                     if repeats_a_call(event, history):
                         break  # answered already: say what the result means instead
                 else:
