@@ -337,6 +337,26 @@ CASES: list[Case] = [
     _c("retail", "de", "Ich möchte meine Bestellung stornieren.", None, language="de"),
     _c("support", "de", "Wie ist der Status von Ticket 7702?", _call("ticket_status", ticket_id="7702"), language="de"),
     _c("travel", "de", "Ist der Flug LH 440 pünktlich?", _call("flight_status", flight_number="LH440"), language="de"),
+    # on_topic: general questions on the agent's own topic; no call may run (appended
+    # after the first 126 cases, so their held-out split stays as it was)
+    _c("banking", "on_topic", "How do I change my PIN?", None),
+    _c("banking", "on_topic", "What are your fees for international transfers?", None),
+    _c("banking", "on_topic", "How long does a transfer usually take?", None),
+    _c("banking", "on_topic", "What should I do if I lose my card?", None),
+    _c("retail", "on_topic", "Do you ship to Canada?", None),
+    _c("retail", "on_topic", "What is your return policy?", None),
+    _c("retail", "on_topic", "How long does shipping usually take?", None),
+    _c("travel", "on_topic", "Do I need a visa for Japan?", None),
+    _c("travel", "on_topic", "How early should I be at the airport?", None),
+    _c("travel", "on_topic", "What's the best time of year to visit Greece?", None),
+    _c("restaurant", "on_topic", "Is there a dress code?", None),
+    _c("support", "on_topic", "How do I connect to the office wifi?", None),
+    _c("home", "on_topic", "What temperature is good for sleeping?", None),
+    _c("calendar", "on_topic", "Can I share my calendar with a colleague?", None),
+    # es / fr / de switches
+    _c("home", "de", "Mach das Licht im Wohnzimmer aus.", _call("switch_lights", room=OneOf(("Wohnzimmer", "living room")), on=False), language="de"),
+    _c("home", "fr", "Éteins la lumière de la chambre.", _call("switch_lights", room=OneOf(("chambre", "bedroom")), on=False), language="fr"),
+    _c("home", "es", "Enciende las luces del salón.", _call("switch_lights", room=OneOf(("salón", "salon", "living room")), on=True), language="es"),
 ]
 # fmt: on
 
