@@ -114,9 +114,10 @@ def ungrounded_arguments(
     nor in earlier tool results nor in ``known`` (the agent's own prompt: "the caller's
     account is 4471"); names nobody said (:func:`_name_said`: "London" for "what's the
     weather going to be like?"), unless ``tools`` gives the parameter's options (an
-    ``enum``: the grammar keeps to them); numbers not said in digits or words (``said_numbers``:
-    "twenty two", "a table" for one); and one said value used for more arguments than it
-    was said for (the account a transfer is to, copied as the one it is from).
+    ``enum``: the grammar keeps to them); numbers not said in digits or words
+    (``said_numbers``: "twenty two", "a table" for one); and one said value used for more
+    arguments than it was said for (the account a transfer is to, copied as the one it is
+    from).
 
     A day in words ("Friday", "next week") counts as said once the user said when (a
     number or a word like "tomorrow"; "Friday" may be worked out from "tomorrow"). Other

@@ -20,8 +20,14 @@ import re
 
 from nur_notebook.server.pipeline.base import Message, ToolCallDecision, ToolSpec
 
-#: A boolean parameter that is a switch, by its name or description.
-_SWITCH = re.compile(r"\b(?:on|off|power\w*|switch\w*|turn\w*|enabled?|activ\w*)\b", re.I)
+#: A boolean parameter that is a switch: named "on" (or "off", "power", "enabled"), or
+#: described by on and off both, or by power, switching, turning, enabling ("True to turn
+#: them on"; not "Notify me on completion").
+_SWITCH_NAME = re.compile(r"^(?:on|off|power(?:ed)?|enabled?|active|state)$", re.I)
+_SWITCH = re.compile(
+    r"\bon\b.*\boff\b|\boff\b.*\bon\b|\b(?:power\w*|switch\w*|turn\w*|enabled?|activ\w*)\b",
+    re.I | re.S,
+)
 _OFF = re.compile(
     r"\b(?:off|disable\w*|deactivate\w*|disarm\w*|kill|aus|ausschalten|ausmachen|abschalten|"
     r"deaktivier\w*|apag\w*|desactiv\w*|desconect\w*|[ée]tein\w*|d[ée]sactiv\w*|coupe[rz]?)\b",
@@ -51,6 +57,7 @@ def with_said_switch(
     for key, value in decision.arguments.items():
         spec = tool.parameters.get(key, {})
         about = f"{key.replace('_', ' ')} {spec.get('description', '')}"
-        if isinstance(value, bool) and spec.get("type") == "boolean" and _SWITCH.search(about):
+        switch = _SWITCH_NAME.match(key) or _SWITCH.search(about)
+        if isinstance(value, bool) and spec.get("type") == "boolean" and switch:
             arguments[key] = said
     return ToolCallDecision(decision.name, arguments)

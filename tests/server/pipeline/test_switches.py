@@ -9,7 +9,7 @@ LIGHTS = ToolSpec(
     {
         "room": {"type": "string", "required": True},
         "on": {"type": "boolean", "required": True, "description": "True for on, false for off"},
-        "urgent": {"type": "boolean", "description": "Whether it is urgent"},
+        "urgent": {"type": "boolean", "description": "Notify me on completion"},
     },
 )
 
