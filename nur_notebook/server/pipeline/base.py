@@ -116,6 +116,10 @@ class ToolCallDecision:
     name: str
     arguments: dict[str, Any]
 
+    def tool(self, tools: list[ToolSpec]) -> ToolSpec | None:
+        """The tool of ``tools`` this call names (None if none does)."""
+        return next((t for t in tools if t.name == self.name), None)
+
 
 BrainEvent = SayDelta | ToolCallDecision
 

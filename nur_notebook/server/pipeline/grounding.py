@@ -127,11 +127,11 @@ def ungrounded_arguments(
     but not "18:00" for "a table on Saturday".
     """
     said = [m.content for m in history if m.role in ("user", "tool_result") and m.content]
-    numbers = _numbers_for(decision, said)
+    numbers = _numbers_for(decision, said)  # not the prompt's ("at most fifteen words")
     said += [known] if known else []
     heard = " ".join(_squeeze(digits_in_words(text)) for text in said)
     spelled = " ".join(_squeeze(digits_in_words(spelled_letters(text))) for text in said)
-    tool = next((t for t in tools or [] if t.name == decision.name), None)
+    tool = decision.tool(tools or [])
     options = {k for k, spec in (tool.parameters if tool else {}).items() if spec.get("enum")}
     missing = []
     uses: dict[str, int] = {}
@@ -239,7 +239,7 @@ def without_unsaid_options(
     of its words, and not the whole turn copied in), with digit words read as digits,
     or is a date or time worked out from what was said; booleans are kept as they are.
     """
-    tool = next((t for t in tools if t.name == decision.name), None)
+    tool = decision.tool(tools)
     if tool is None:
         return decision
     turns = [m.content for m in history if m.role == "user"]

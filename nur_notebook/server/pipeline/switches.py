@@ -46,7 +46,7 @@ def with_said_switch(
     decision: ToolCallDecision, *, tools: list[ToolSpec], history: list[Message]
 ) -> ToolCallDecision:
     """The call with its switch arguments set to what the user's last turn says."""
-    tool = next((t for t in tools if t.name == decision.name), None)
+    tool = decision.tool(tools)
     last = next((m.content for m in reversed(history) if m.role == "user"), "")
     if tool is None or not last:
         return decision
