@@ -43,6 +43,7 @@ from nur_notebook.server.pipeline.base import (
     Message,
     SayDelta,
     ToolCallDecision,
+    ToolSpec,
 )
 from nur_notebook.server.pipeline.grounding import ungrounded_arguments
 
@@ -126,14 +127,14 @@ def local_runner(*, reply_format: str | None, jobs: int = 1) -> Runner:
 
 
 def _first_move(
-    events: Iterator[BrainEvent], history: list[Message], **agent: Any
+    events: Iterator[BrainEvent], history: list[Message], *, known: str, tools: list[ToolSpec]
 ) -> tuple[Outcome, str]:
-    """The first call (None if refused as a session refuses it: ``agent`` gives the
-    agent's prompt and tools to ``ungrounded_arguments``), or what the agent said."""
+    """The first call (None if refused as a session refuses it, with the agent's prompt
+    ``known`` and its ``tools``), or what the agent said."""
     said: list[str] = []
     for event in events:
         if isinstance(event, ToolCallDecision):
-            if ungrounded_arguments(event, history, **agent):  # the session would refuse it
+            if ungrounded_arguments(event, history, known=known, tools=tools):  # refused
                 return None, f"(refused {event.name}{json.dumps(event.arguments)})"
             return (event.name, dict(event.arguments)), ""
         if isinstance(event, SayDelta):
